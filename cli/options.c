@@ -1,0 +1,371 @@
+#include "config.h"
+
+#include "cli/options.h"
+
+#include <ares.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <getopt.h>
+#include <idn2.h>
+#include <libxml/xmlversion.h>
+#include <openssl/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "net/dns.h"
+
+enum {
+    OPT_JSON = 256, OPT_DNS, OPT_CA, OPT_TIMEOUT, OPT_INSECURE, OPT_USER, OPT_PWFILE, OPT_PWSTDIN,
+    OPT_SENDTO, OPT_FROM, OPT_ISPDB, OPT_HOST, OPT_PORT, OPT_SECURITY, OPT_NOPROBE,
+    OPT_ALLOWPLAIN, OPT_INCOMING, OPT_VERSION, OPT_PASSWORD,
+};
+
+static const struct option long_options[] = {
+    {"json", no_argument, NULL, OPT_JSON},
+    {"dns-server", required_argument, NULL, OPT_DNS},
+    {"ca-file", required_argument, NULL, OPT_CA},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"user", required_argument, NULL, OPT_USER},
+    {"password-file", required_argument, NULL, OPT_PWFILE},
+    {"password-stdin", no_argument, NULL, OPT_PWSTDIN},
+    {"password", required_argument, NULL, OPT_PASSWORD},
+    {"send-to", required_argument, NULL, OPT_SENDTO},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"ispdb-url", required_argument, NULL, OPT_ISPDB},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"port", required_argument, NULL, OPT_PORT},
+    {"security", required_argument, NULL, OPT_SECURITY},
+    {"no-probe", no_argument, NULL, OPT_NOPROBE},
+    {"allow-plaintext-auth", no_argument, NULL, OPT_ALLOWPLAIN},
+    {"incoming", no_argument, NULL, OPT_INCOMING},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+static int usage_error(const char *fmt, ...) SD_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("smtpdoctor: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see smtpdoctor --help)\n", stderr);
+    va_end(ap);
+    return -1;
+}
+
+static void print_help(sd_command cmd)
+{
+    const char *common =
+        "Options for every command:\n"
+        "  --json                  one JSON document on stdout\n"
+        "  --dns-server ADDR[:PORT][,...]  ask these DNS servers instead of the system's\n"
+        "  --ca-file FILE          extra trusted CA certificates (PEM)\n"
+        "  --timeout SECONDS       bound for one network step (default 10)\n"
+        "  --insecure              report certificate problems as warnings, not failures\n"
+        "  --user NAME             the login (default: the address, or the provider's form)\n"
+        "  --password-file FILE, --password-stdin, env SMTPDOCTOR_PASSWORD   the password\n"
+        "  --send-to ADDR          also send a real test message to ADDR\n"
+        "  --from ADDR             sender of the test message (default: the address)\n"
+        "  --ispdb-url URL|none    the central ISPDB (default " "https://live.thunderbird.net/autoconfig/v1.1/)\n"
+        "  --no-probe              do not connect to candidate servers during discovery\n"
+        "  --incoming              also show the IMAP and POP3 servers\n"
+        "  -v, --verbose           show every source, its result and time\n"
+        "  -q, --quiet             print only the result\n"
+        "  -h, --help, --version\n";
+    switch (cmd) {
+    case SD_CMD_DISCOVER:
+        printf("Usage: smtpdoctor discover [OPTIONS] ADDRESS\n"
+               "Find the SMTP settings for ADDRESS: built-in presets, DNS SRV records, the\n"
+               "domain's autoconfig documents, the Thunderbird ISPDB, Exchange Autodiscover,\n"
+               "the provider behind the domain's MX, and guessing; then probe them.\n\n%s", common);
+        break;
+    case SD_CMD_DIAG:
+        printf("Usage: smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security tls|starttls|plain] [ADDRESS]\n"
+               "Diagnose the settings you already have: DNS, TCP, TLS and the certificate,\n"
+               "the SMTP greeting, EHLO and STARTTLS, then AUTH and a test send.\n"
+               "  tls = SSL/TLS from the first byte (port 465); starttls = STARTTLS (587);\n"
+               "  plain = no encryption. A missing port or security is inferred.\n"
+               "  --allow-plaintext-auth  with --security plain: allow the password unencrypted\n\n%s",
+               common);
+        break;
+    case SD_CMD_PRESETS:
+        printf("Usage: smtpdoctor presets [list | show DOMAIN]\n"
+               "List the provider presets built into the program (and your own, from\n"
+               "$XDG_CONFIG_HOME/smtpdoctor/presets/), or show the one for DOMAIN.\n"
+               "  --json                  one JSON document on stdout\n");
+        break;
+    default:
+        printf("Usage: smtpdoctor [OPTIONS] ADDRESS            discover the settings, then diagnose them\n"
+               "       smtpdoctor discover [OPTIONS] ADDRESS   discovery only\n"
+               "       smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security tls|starttls|plain] [ADDRESS]\n"
+               "       smtpdoctor presets [list | show DOMAIN]\n\n%s\n"
+               "Exit status: 0 the settings work, 1 a failure was diagnosed, 2 bad usage or input.\n"
+               "'smtpdoctor COMMAND --help' tells more about a command.\n", common);
+    }
+}
+
+static void print_version(void)
+{
+    const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    printf("smtpdoctor %s\n", PACKAGE_VERSION);
+    printf("libraries: %s, c-ares %s, libcurl %s, libxml2 %s, libidn2 %s\n",
+           OpenSSL_version(OPENSSL_VERSION), ares_version(NULL), cv->version, LIBXML_DOTTED_VERSION,
+           idn2_check_version(NULL));
+}
+
+/* The first line of a file or of stdin, without the line end; bounded. */
+static char *read_secret(FILE *f)
+{
+    sd_buf b = {.limit = 4096};
+    int ch;
+    while ((ch = fgetc(f)) != EOF && ch != '\n') {
+        char c = (char)ch;
+        if (sd_buf_append(&b, &c, 1) < 0)
+            break;
+    }
+    if (b.len && b.data[b.len - 1] == '\r')
+        b.data[--b.len] = '\0';
+    return sd_buf_take(&b);
+}
+
+static int parse_timeout(const char *s, int *ms)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || !end || *end || v <= 0 || v > 3600)
+        return -1;
+    *ms = (int)(v * 1000);
+    if (*ms < 1)
+        *ms = 1;
+    return 0;
+}
+
+static int take_address(sd_cli *cli, const char *text)
+{
+    sd_error err;
+    if (sd_address_parse(text, &cli->address, &err) < 0) {
+        fprintf(stderr, "smtpdoctor: '%s' is not a usable address: %s\n", text, err.msg);
+        return -1;
+    }
+    cli->has_address = true;
+    return 0;
+}
+
+static int check_positionals(sd_cli *cli, int first, int argc, char **argv, bool want_help)
+{
+    int n = argc - first;
+    if (want_help)
+        return 0;
+    switch (cli->command) {
+    case SD_CMD_PRESETS:
+        cli->presets_action = sd_xstrdup(n > 0 ? argv[first] : "list");
+        if (strcmp(cli->presets_action, "list") == 0 && n <= 1)
+            return 0;
+        if (strcmp(cli->presets_action, "show") == 0 && n == 2) {
+            cli->presets_arg = sd_xstrdup(argv[first + 1]);
+            return 0;
+        }
+        return usage_error("presets takes 'list' or 'show DOMAIN'");
+    case SD_CMD_DIAG:
+        if (!cli->host)
+            return usage_error("diag needs --host HOST (the SMTP server from your settings)");
+        if (n > 1)
+            return usage_error("diag takes at most one ADDRESS, not %d arguments", n);
+        return n == 1 ? take_address(cli, argv[first]) : 0;
+    default:
+        if (n == 0)
+            return usage_error("an email address is needed, e.g. smtpdoctor you@example.com");
+        if (n > 1)
+            return usage_error("one ADDRESS at a time, not %d arguments", n);
+        return take_address(cli, argv[first]);
+    }
+}
+
+static int check_file(const char *what, const char *path)
+{
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "smtpdoctor: cannot read the %s %s: %s\n", what, path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *version, bool *pw_stdin)
+{
+    switch (c) {
+    case OPT_JSON: cli->json = true; break;
+    case OPT_DNS: free(cli->dns_servers); cli->dns_servers = sd_xstrdup(arg); break;
+    case OPT_CA:
+        if (check_file("CA file", arg) < 0)
+            return -1;
+        free(cli->ca_file);
+        cli->ca_file = sd_xstrdup(arg);
+        break;
+    case OPT_TIMEOUT:
+        if (parse_timeout(arg, &cli->timeout_ms) < 0)
+            return usage_error("--timeout takes a number of seconds above 0, not '%s'", arg);
+        break;
+    case OPT_INSECURE: cli->insecure = true; break;
+    case OPT_USER: free(cli->user); cli->user = sd_xstrdup(arg); break;
+    case OPT_PWFILE: {
+        if (check_file("password file", arg) < 0)
+            return -1;
+        FILE *f = fopen(arg, "r");
+        if (!f)
+            return usage_error("cannot open the password file %s", arg);
+        free(cli->password);
+        cli->password = read_secret(f);
+        fclose(f);
+        break;
+    }
+    case OPT_PWSTDIN: *pw_stdin = true; break;
+    case OPT_PASSWORD:
+        return usage_error("there is no --password option, so that the password stays out of "
+                           "process lists and shell history: use --password-file FILE, "
+                           "--password-stdin or SMTPDOCTOR_PASSWORD");
+    case OPT_SENDTO: free(cli->send_to); cli->send_to = sd_xstrdup(arg); break;
+    case OPT_FROM: free(cli->from); cli->from = sd_xstrdup(arg); break;
+    case OPT_ISPDB:
+        if (!sd_str_ieq(arg, "none") && strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0)
+            return usage_error("--ispdb-url takes an http(s) URL or 'none', not '%s'", arg);
+        free(cli->ispdb_url);
+        cli->ispdb_url = sd_xstrdup(arg);
+        break;
+    case OPT_HOST: {
+        sd_error err;
+        char *h = sd_hostname_normalize(arg, &err);
+        if (!h) {
+            /* a numeric address is a valid --host too */
+            if (strspn(arg, "0123456789.:abcdefABCDEF") == strlen(arg) && strchr(arg, '.') == NULL &&
+                strchr(arg, ':') == NULL)
+                return usage_error("--host: %s", err.msg);
+            if (strspn(arg, "0123456789.") == strlen(arg) || strchr(arg, ':'))
+                h = sd_xstrdup(arg);
+            else
+                return usage_error("--host: %s", err.msg);
+        }
+        free(cli->host);
+        cli->host = h;
+        break;
+    }
+    case OPT_PORT: {
+        char *end = NULL;
+        long p = strtol(arg, &end, 10);
+        if (!*arg || *end || p < 1 || p > 65535)
+            return usage_error("--port takes a number from 1 to 65535, not '%s'", arg);
+        cli->port = (int)p;
+        break;
+    }
+    case OPT_SECURITY:
+        if (sd_security_parse(arg, &cli->security) < 0)
+            return usage_error("--security takes tls, starttls or plain, not '%s'", arg);
+        break;
+    case OPT_NOPROBE: cli->probe = false; break;
+    case OPT_ALLOWPLAIN: cli->allow_plaintext_auth = true; break;
+    case OPT_INCOMING: cli->show_incoming = true; break;
+    case 'v': cli->verbose = true; break;
+    case 'q': cli->quiet = true; break;
+    case 'h': *help = true; break;
+    case OPT_VERSION: *version = true; break;
+    default: return -1;
+    }
+    return 0;
+}
+
+static int command_from_word(const char *w, sd_command *cmd)
+{
+    if (strcmp(w, "discover") == 0)
+        *cmd = SD_CMD_DISCOVER;
+    else if (strcmp(w, "diag") == 0)
+        *cmd = SD_CMD_DIAG;
+    else if (strcmp(w, "presets") == 0)
+        *cmd = SD_CMD_PRESETS;
+    else
+        return -1;
+    return 0;
+}
+
+int sd_cli_parse(int argc, char **argv, sd_cli *cli)
+{
+    memset(cli, 0, sizeof *cli);
+    cli->timeout_ms = 10000;
+    cli->probe = true;
+    bool help = false, version = false, pw_stdin = false;
+    opterr = 0;
+    optind = 1;
+    int c;
+    /* GNU getopt moves the positional words to the end, so options may come
+     * before or after the command and the address. */
+    while ((c = getopt_long(argc, argv, ":vqh", long_options, NULL)) != -1) {
+        if (c == ':')
+            return usage_error("option '%s' needs a value", argv[optind - 1]);
+        if (c == '?') {
+            if (optopt)
+                return usage_error("unknown option '-%c'", optopt);
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+        if (handle_option(cli, c, optarg, &help, &version, &pw_stdin) < 0)
+            return -1;
+    }
+    int first = optind;
+    if (first < argc && command_from_word(argv[first], &cli->command) == 0)
+        first++;
+    if (version) {
+        print_version();
+        return 1;
+    }
+    if (help) {
+        print_help(cli->command);
+        return 1;
+    }
+    if (check_positionals(cli, first, argc, argv, false) < 0)
+        return -1;
+    if (pw_stdin) {
+        free(cli->password);
+        cli->password = read_secret(stdin);
+    } else if (!cli->password && getenv("SMTPDOCTOR_PASSWORD")) {
+        cli->password = sd_xstrdup(getenv("SMTPDOCTOR_PASSWORD"));
+    }
+    if (cli->dns_servers) {
+        /* checked now, so that a typo is a usage error and not a DNS failure */
+        sd_error err;
+        if (sd_dns_servers_valid(cli->dns_servers, &err) < 0)
+            return usage_error("--dns-server: %s", err.msg);
+    }
+    return 0;
+}
+
+void sd_cli_free(sd_cli *cli)
+{
+    if (cli->has_address)
+        sd_address_free(&cli->address);
+    free(cli->dns_servers);
+    free(cli->ca_file);
+    free(cli->ispdb_url);
+    free(cli->user);
+    if (cli->password) {
+        /* the secret does not linger in freed memory */
+        volatile char *p = cli->password;
+        while (*p)
+            *p++ = '\0';
+        free(cli->password);
+    }
+    free(cli->send_to);
+    free(cli->from);
+    free(cli->host);
+    free(cli->presets_action);
+    free(cli->presets_arg);
+    memset(cli, 0, sizeof *cli);
+}

@@ -1,0 +1,39 @@
+/* The command line: commands, options and their checks. Bad usage is one
+ * line on stderr and exit status 2. */
+#ifndef SD_CLI_OPTIONS_H
+#define SD_CLI_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "common/model.h"
+#include "discover/address.h"
+
+typedef enum sd_command {
+    SD_CMD_DEFAULT,      /* smtpdoctor ADDRESS: discover, then diagnose */
+    SD_CMD_DISCOVER,
+    SD_CMD_DIAG,
+    SD_CMD_PRESETS,
+} sd_command;
+
+typedef struct sd_cli {
+    sd_command command;
+    sd_address address;
+    bool has_address;
+    bool json, verbose, quiet, insecure, probe, allow_plaintext_auth, show_incoming;
+    char *dns_servers, *ca_file, *ispdb_url;
+    int timeout_ms;
+    char *user, *password, *send_to, *from;
+    char *host;          /* diag */
+    int port;            /* diag; 0 = infer */
+    sd_security security;/* diag; UNKNOWN = infer */
+    char *presets_action, *presets_arg;
+} sd_cli;
+
+enum { SD_EXIT_OK = 0, SD_EXIT_FAIL = 1, SD_EXIT_USAGE = 2, SD_EXIT_INTERNAL = 3 };
+
+/* Returns -1 after printing the error (exit 2), 1 when help or the version
+ * was printed (exit 0), 0 when the command should run. */
+int sd_cli_parse(int argc, char **argv, sd_cli *cli);
+void sd_cli_free(sd_cli *cli);
+
+#endif

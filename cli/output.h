@@ -1,0 +1,30 @@
+/* Printing results for people (text, colour on a terminal unless NO_COLOR)
+ * and for programs (--json). */
+#ifndef SD_CLI_OUTPUT_H
+#define SD_CLI_OUTPUT_H
+
+#include <stdbool.h>
+
+#include "cli/json.h"
+#include "cli/options.h"
+#include "discover/discover.h"
+#include "presets/preset.h"
+
+typedef struct sd_style {
+    bool color;
+    const char *bold, *dim, *green, *yellow, *red, *reset;
+} sd_style;
+
+sd_style sd_style_for(FILE *f);
+
+/* The candidate fields of the contract (host, port, security, username,
+ * auth, source, trusted), plus verified, sources and note. */
+void sd_json_server(sd_json *j, const sd_server *s, const char *address);
+
+/* `smtpdoctor discover`: returns the exit status. */
+int sd_print_discovery(const sd_cli *cli, const sd_discovery *d);
+
+/* `smtpdoctor presets`: returns the exit status. */
+int sd_print_presets(const sd_cli *cli, const sd_preset_db *db);
+
+#endif

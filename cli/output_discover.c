@@ -1,0 +1,272 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/output.h"
+
+sd_style sd_style_for(FILE *f)
+{
+    sd_style s = {false, "", "", "", "", "", ""};
+    const char *no_color = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    if (isatty(fileno(f)) && !(no_color && *no_color) && !(term && strcmp(term, "dumb") == 0)) {
+        s.color = true;
+        s.bold = "\033[1m";
+        s.dim = "\033[2m";
+        s.green = "\033[32m";
+        s.yellow = "\033[33m";
+        s.red = "\033[31m";
+        s.reset = "\033[0m";
+    }
+    return s;
+}
+
+static void json_auth(sd_json *j, unsigned auth)
+{
+    sd_json_array_begin(j);
+    for (int i = 0; i < SD_AUTH_COUNT; i++)
+        if (auth & (1u << i))
+            sd_json_string(j, sd_auth_name(1u << i));
+    sd_json_array_end(j);
+}
+
+void sd_json_server(sd_json *j, const sd_server *s, const char *address)
+{
+    sd_json_object_begin(j);
+    if (s->protocol != SD_PROTO_SMTP)
+        sd_json_kv_string(j, "protocol", sd_protocol_name(s->protocol));
+    sd_json_kv_string(j, "host", s->host);
+    sd_json_kv_int(j, "port", s->port);
+    sd_json_kv_string(j, "security", sd_security_name(s->security));
+    sd_json_kv_string(j, "username", s->username ? s->username : address);
+    sd_json_key(j, "auth");
+    json_auth(j, s->auth);
+    sd_json_kv_string(j, "source", sd_source_name(sd_source_primary(s->sources)));
+    sd_json_key(j, "sources");
+    sd_json_array_begin(j);
+    for (int i = 0; i < SD_SRC_COUNT; i++)
+        if (s->sources & (1u << i))
+            sd_json_string(j, sd_source_name(1u << i));
+    sd_json_array_end(j);
+    sd_json_kv_bool(j, "trusted", s->trusted);
+    sd_json_kv_bool(j, "verified", s->verified);
+    if (s->provider_id)
+        sd_json_kv_string(j, "provider", s->provider_id);
+    if (s->probe_note)
+        sd_json_kv_string(j, "note", s->probe_note);
+    sd_json_object_end(j);
+}
+
+static const char *source_phrase(unsigned src)
+{
+    switch (src) {
+    case SD_SRC_SRV: return "DNS SRV records of the domain";
+    case SD_SRC_AUTOCONFIG: return "the domain's autoconfig document";
+    case SD_SRC_WELLKNOWN: return "the domain's .well-known autoconfig document";
+    case SD_SRC_ISPDB: return "the Thunderbird ISPDB";
+    case SD_SRC_MX: return "the provider behind the domain's MX";
+    case SD_SRC_AUTODISCOVER: return "Exchange Autodiscover";
+    case SD_SRC_PRESET: return "the built-in preset";
+    case SD_SRC_GUESS: return "a guess that answered";
+    default: return "your settings";
+    }
+}
+
+static void json_discovery_diagnosis(sd_json *j, const sd_cli *cli, const sd_discovery *d, size_t smtp)
+{
+    sd_json_key(j, "diagnosis");
+    sd_json_object_begin(j);
+    if (smtp == 0) {
+        sd_json_kv_string(j, "status", "fail");
+        sd_json_kv_string(j, "code", "discover.none");
+        char *summary = d->provider && d->provider->status == SD_PRESET_BROKEN && d->provider->hints.len
+            ? sd_xstrdup(d->provider->hints.items[0])
+            : sd_xasprintf("No source named an SMTP server for %s and no guessed server answered.",
+                           cli->address.domain);
+        sd_json_kv_string(j, "summary", summary);
+        free(summary);
+        sd_json_kv_string(j, "remedy", "Ask your email provider for its SMTP server, port and encryption, "
+                                       "then check them with smtpdoctor diag --host SERVER.");
+    } else {
+        const sd_server *best = &d->servers.items[0];
+        sd_json_kv_string(j, "status", best->probe_failed ? "warn" : "ok");
+        sd_json_kv_string(j, "code", "discover.ok");
+        char *summary = sd_xasprintf("Use %s port %d with %s (from %s).", best->host, best->port,
+                                     sd_security_label(best->security),
+                                     source_phrase(sd_source_primary(best->sources)));
+        sd_json_kv_string(j, "summary", summary);
+        free(summary);
+        sd_json_kv_string(j, "remedy", d->hints.len ? d->hints.items[0] : NULL);
+    }
+    sd_json_object_end(j);
+}
+
+static void json_discovery(const sd_cli *cli, const sd_discovery *d)
+{
+    sd_json j = {0};
+    size_t smtp = sd_discovery_smtp_count(d);
+    sd_json_object_begin(&j);
+    sd_json_kv_string(&j, "address", cli->address.address);
+    sd_json_key(&j, "settings");
+    if (smtp)
+        sd_json_server(&j, &d->servers.items[0], cli->address.address);
+    else
+        sd_json_null(&j);
+    sd_json_key(&j, "candidates");
+    sd_json_array_begin(&j);
+    for (size_t i = 0; i < smtp; i++)
+        sd_json_server(&j, &d->servers.items[i], cli->address.address);
+    sd_json_array_end(&j);
+    sd_json_key(&j, "incoming");
+    sd_json_array_begin(&j);
+    for (size_t i = smtp; i < d->servers.len; i++)
+        sd_json_server(&j, &d->servers.items[i], cli->address.address);
+    sd_json_array_end(&j);
+    sd_json_key(&j, "checks");
+    sd_json_array_begin(&j);
+    sd_json_array_end(&j);
+    json_discovery_diagnosis(&j, cli, d, smtp);
+    sd_json_key(&j, "provider");
+    if (d->provider) {
+        sd_json_object_begin(&j);
+        sd_json_kv_string(&j, "id", d->provider->id);
+        sd_json_kv_string(&j, "name", d->provider->name);
+        sd_json_kv_string(&j, "status", sd_preset_status_name(d->provider->status));
+        sd_json_kv_bool(&j, "via_mx", d->provider_via_mx);
+        sd_json_kv_string(&j, "help", d->provider->help_url);
+        sd_json_object_end(&j);
+    } else {
+        sd_json_null(&j);
+    }
+    sd_json_key(&j, "hints");
+    sd_json_string_list(&j, &d->hints);
+    sd_json_kv_string(&j, "mx", d->mx_host);
+    sd_json_key(&j, "sources");
+    sd_json_array_begin(&j);
+    for (size_t i = 0; i < d->report_count; i++) {
+        const sd_source_report *r = &d->reports[i];
+        sd_json_object_begin(&j);
+        sd_json_kv_string(&j, "source", sd_source_name(r->source));
+        sd_json_kv_string(&j, "query", r->what);
+        sd_json_kv_bool(&j, "found", r->found);
+        sd_json_kv_string(&j, "result", r->result);
+        sd_json_kv_int(&j, "ms", r->elapsed_ms);
+        sd_json_object_end(&j);
+    }
+    sd_json_array_end(&j);
+    sd_json_key(&j, "notes");
+    sd_json_string_list(&j, &d->notes);
+    sd_json_kv_int(&j, "elapsed_ms", d->elapsed_ms);
+    sd_json_object_end(&j);
+    printf("%s\n", j.out.data);
+    sd_buf_free(&j.out);
+}
+
+static void text_auth(unsigned auth)
+{
+    if (!auth) {
+        printf("unknown");
+        return;
+    }
+    bool first = true;
+    for (int i = 0; i < SD_AUTH_COUNT; i++)
+        if (auth & (1u << i)) {
+            printf("%s%s", first ? "" : ", ", sd_auth_name(1u << i));
+            first = false;
+        }
+}
+
+static const char *state_word(const sd_style *st, const sd_server *s, char *buf, size_t n)
+{
+    if (s->verified)
+        snprintf(buf, n, "%sanswers%s", st->green, st->reset);
+    else if (s->probe_failed)
+        snprintf(buf, n, "%sdoes not answer%s", st->red, st->reset);
+    else
+        snprintf(buf, n, "not checked");
+    return buf;
+}
+
+static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
+{
+    char state[64];
+    printf("%sSuggested SMTP settings for %s%s\n\n", st->bold, cli->address.address, st->reset);
+    printf("  SMTP server   %s%s%s\n", st->bold, b->host, st->reset);
+    printf("  Port          %d\n", b->port);
+    printf("  Encryption    %s\n", sd_security_label(b->security));
+    printf("  Username      %s\n", b->username ? b->username : cli->address.address);
+    printf("  Auth          ");
+    text_auth(b->auth);
+    printf("\n  Found by      %s%s\n", source_phrase(sd_source_primary(b->sources)),
+           b->trusted ? "" : " (not authenticated: check it before you trust it with a password)");
+    printf("  Check         %s%s%s\n", state_word(st, b, state, sizeof state),
+           b->probe_note ? ": " : "", b->probe_note ? b->probe_note : "");
+}
+
+static void text_discovery(const sd_cli *cli, const sd_discovery *d)
+{
+    sd_style st = sd_style_for(stdout);
+    size_t smtp = sd_discovery_smtp_count(d);
+    if (smtp == 0) {
+        printf("%sNo SMTP settings found for %s%s\n", st.red, cli->address.address, st.reset);
+        if (d->provider && d->provider->status == SD_PRESET_BROKEN)
+            printf("  %s (%s)\n", d->provider->name, sd_preset_status_name(d->provider->status));
+        else
+            printf("  No source named an SMTP server and no guessed server answered.\n"
+                   "  Ask your provider for the SMTP server, port and encryption, then run\n"
+                   "  smtpdoctor diag --host SERVER %s\n", cli->address.address);
+    } else {
+        text_best(&st, cli, &d->servers.items[0]);
+    }
+    if (cli->quiet)
+        return;
+    if (d->provider) {
+        printf("\n%sProvider%s      %s%s (%s)\n", st.bold, st.reset, d->provider->name,
+               d->provider_via_mx ? ", recognised by its MX" : "", sd_preset_status_name(d->provider->status));
+    }
+    if (d->hints.len) {
+        printf("\n%sBefore you log in:%s\n", st.yellow, st.reset);
+        for (size_t i = 0; i < d->hints.len; i++)
+            printf("  - %s\n", d->hints.items[i]);
+    }
+    if (d->provider && d->provider->help_url)
+        printf("  More: %s\n", d->provider->help_url);
+    if (smtp > 1) {
+        printf("\nOther candidates, best first:\n");
+        for (size_t i = 1; i < smtp; i++) {
+            const sd_server *s = &d->servers.items[i];
+            char state[64];
+            printf("  %s:%d  %-8s  %-10s  %s%s%s\n", s->host, s->port, sd_security_label(s->security),
+                   sd_source_name(sd_source_primary(s->sources)), state_word(&st, s, state, sizeof state),
+                   s->probe_note ? ": " : "", s->probe_note ? s->probe_note : "");
+        }
+    }
+    if (cli->show_incoming && d->servers.len > smtp) {
+        printf("\nIncoming servers:\n");
+        for (size_t i = smtp; i < d->servers.len; i++) {
+            const sd_server *s = &d->servers.items[i];
+            printf("  %-4s  %s:%d  %s  (%s)\n", s->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3", s->host,
+                   s->port, sd_security_label(s->security), sd_source_name(sd_source_primary(s->sources)));
+        }
+    }
+    if (cli->verbose) {
+        printf("\nSources (%lld ms in all):\n", (long long)d->elapsed_ms);
+        for (size_t i = 0; i < d->report_count; i++) {
+            const sd_source_report *r = &d->reports[i];
+            printf("  %s%-12s%s %s: %s (%lld ms)\n", r->found ? st.green : st.dim, sd_source_name(r->source),
+                   st.reset, r->what, r->result, (long long)r->elapsed_ms);
+        }
+        for (size_t i = 0; i < d->notes.len; i++)
+            printf("  note: %s\n", d->notes.items[i]);
+    }
+}
+
+int sd_print_discovery(const sd_cli *cli, const sd_discovery *d)
+{
+    if (cli->json)
+        json_discovery(cli, d);
+    else
+        text_discovery(cli, d);
+    return sd_discovery_smtp_count(d) ? SD_EXIT_OK : SD_EXIT_FAIL;
+}

@@ -1,0 +1,41 @@
+/* Small helpers every module uses: allocation that never returns NULL,
+ * strings, a monotonic clock and a list of strings. */
+#ifndef SD_COMMON_UTIL_H
+#define SD_COMMON_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+void *sd_xmalloc(size_t n);
+void *sd_xcalloc(size_t count, size_t size);
+void *sd_xrealloc(void *p, size_t n);
+char *sd_xstrdup(const char *s);          /* NULL in, NULL out */
+char *sd_xstrndup(const char *s, size_t n);
+char *sd_xasprintf(const char *fmt, ...) SD_PRINTF(1, 2);
+
+void sd_str_lower(char *s);
+bool sd_str_ieq(const char *a, const char *b);      /* ASCII case-insensitive, NULL-safe */
+bool sd_str_has_suffix_i(const char *s, const char *suffix);
+char *sd_str_trim(char *s);                         /* in place; returns s moved past blanks */
+/* Matches a host name against a pattern where a leading "*." stands for one or
+ * more labels, ASCII case-insensitively. */
+bool sd_host_glob(const char *pattern, const char *host);
+
+/* Milliseconds of a monotonic clock. */
+int64_t sd_now_ms(void);
+
+/* A growable list of owned strings. */
+typedef struct sd_strlist {
+    char **items;
+    size_t len, cap;
+} sd_strlist;
+
+void sd_strlist_add(sd_strlist *l, const char *s);      /* copies s */
+void sd_strlist_add_owned(sd_strlist *l, char *s);      /* takes s */
+bool sd_strlist_contains_i(const sd_strlist *l, const char *s);
+void sd_strlist_free(sd_strlist *l);
+
+#endif

@@ -1,0 +1,239 @@
+#include "discover/address.h"
+
+#include <ctype.h>
+#include <idn2.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+#include "common/util.h"
+
+enum { MAX_ADDRESS = 254, MAX_LOCAL = 64, MAX_DOMAIN = 253, MAX_LABEL = 63 };
+
+/* RFC 5322 atext, plus any byte of a UTF-8 sequence (RFC 6531). */
+static bool is_atext(unsigned char c)
+{
+    return isalnum(c) || strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL || c >= 0x80;
+}
+
+static int check_dot_atom(const char *s, size_t n, sd_error *err)
+{
+    if (n == 0)
+        return sd_fail(err, "the part before '@' is empty");
+    if (s[0] == '.' || s[n - 1] == '.')
+        return sd_fail(err, "the part before '@' may not start or end with a dot");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (s[i + 1] == '.')
+                return sd_fail(err, "the part before '@' has two dots in a row");
+        } else if (!is_atext(c)) {
+            return sd_fail(err, "the part before '@' has a character that needs quoting: '%c'",
+                           isprint(c) ? c : '?');
+        }
+    }
+    return 0;
+}
+
+static int check_quoted(const char *s, size_t n, sd_error *err)
+{
+    /* s[0] and s[n-1] are the quotes */
+    for (size_t i = 1; i + 1 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\') {
+            if (i + 2 >= n)
+                return sd_fail(err, "the quoted part before '@' ends with a lone backslash");
+            i++;
+        } else if (c == '"' || c < 0x20 || c == 0x7f) {
+            return sd_fail(err, "the quoted part before '@' has a character that is not allowed");
+        }
+    }
+    return 0;
+}
+
+/* Finds the '@' that separates local part and domain: the last one outside
+ * a quoted string. */
+static const char *find_separator(const char *s, sd_error *err)
+{
+    const char *at = NULL;
+    bool quoted = false;
+    for (const char *p = s; *p; p++) {
+        if (quoted && *p == '\\' && p[1]) {
+            p++;
+        } else if (*p == '"') {
+            quoted = !quoted;
+        } else if (!quoted && *p == '@') {
+            at = p;
+        }
+    }
+    if (quoted) {
+        sd_fail(err, "the address has an unclosed quote");
+        return NULL;
+    }
+    if (!at)
+        sd_fail(err, "an address needs the form name@domain");
+    return at;
+}
+
+static int check_labels(const char *d, sd_error *err)
+{
+    size_t n = strlen(d);
+    if (n == 0)
+        return sd_fail(err, "the domain is empty");
+    if (n > MAX_DOMAIN)
+        return sd_fail(err, "the domain is longer than %d characters", MAX_DOMAIN);
+    if (!strchr(d, '.'))
+        return sd_fail(err, "'%s' is not a complete domain name (it has no dot)", d);
+    const char *label = d;
+    for (const char *p = d;; p++) {
+        if (*p == '.' || *p == '\0') {
+            size_t len = (size_t)(p - label);
+            if (len == 0)
+                return sd_fail(err, "the domain '%s' has an empty label", d);
+            if (len > MAX_LABEL)
+                return sd_fail(err, "the domain '%s' has a label longer than %d characters", d, MAX_LABEL);
+            if (label[0] == '-' || p[-1] == '-')
+                return sd_fail(err, "a label of the domain '%s' starts or ends with '-'", d);
+            if (*p == '\0')
+                break;
+            label = p + 1;
+        } else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+            return sd_fail(err, "the domain '%s' has a character that is not allowed in host names", d);
+        }
+    }
+    return 0;
+}
+
+char *sd_hostname_normalize(const char *text, sd_error *err)
+{
+    size_t n = strlen(text);
+    if (n > 0 && text[n - 1] == '.')
+        n--;                                    /* a fully qualified name */
+    char *name = sd_xstrndup(text, n);
+    if (name[0] == '[') {
+        sd_fail(err, "'%s' is an address literal, not a domain name", text);
+        free(name);
+        return NULL;
+    }
+    char *ascii = NULL;
+    int rc = idn2_to_ascii_8z(name, &ascii, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    if (rc != IDN2_OK) {
+        /* Names with '_' (SRV-style labels) are not IDNA-valid but are legal
+         * DNS names; accept them as they are when they are plain ASCII. */
+        bool ascii_only = true;
+        for (const char *p = name; *p; p++)
+            if ((unsigned char)*p >= 0x80)
+                ascii_only = false;
+        if (!ascii_only) {
+            sd_fail(err, "the domain '%s' is not a valid internationalised name: %s", name,
+                    idn2_strerror(rc));
+            free(name);
+            return NULL;
+        }
+        ascii = strdup(name);
+        if (!ascii)
+            abort();
+    }
+    free(name);
+    char *result = sd_xstrdup(ascii);
+    idn2_free(ascii);
+    sd_str_lower(result);
+    if (check_labels(result, err) < 0) {
+        free(result);
+        return NULL;
+    }
+    return result;
+}
+
+int sd_address_parse(const char *text, sd_address *out, sd_error *err)
+{
+    memset(out, 0, sizeof *out);
+    while (isspace((unsigned char)*text))
+        text++;
+    size_t n = strlen(text);
+    while (n > 0 && isspace((unsigned char)text[n - 1]))
+        n--;
+    if (n == 0)
+        return sd_fail(err, "the address is empty");
+    if (n > 4 * MAX_ADDRESS)
+        return sd_fail(err, "the address is longer than %d characters", MAX_ADDRESS);
+    char *s = sd_xstrndup(text, n);
+    int rc = -1;
+    const char *at = find_separator(s, err);
+    if (!at)
+        goto done;
+    size_t local_len = (size_t)(at - s);
+    if (local_len > MAX_LOCAL) {
+        sd_fail(err, "the part before '@' is longer than %d characters", MAX_LOCAL);
+        goto done;
+    }
+    if (local_len >= 2 && s[0] == '"' && s[local_len - 1] == '"') {
+        if (check_quoted(s, local_len, err) < 0)
+            goto done;
+    } else if (check_dot_atom(s, local_len, err) < 0) {
+        goto done;
+    }
+    char *domain = sd_hostname_normalize(at + 1, err);
+    if (!domain)
+        goto done;
+    out->local = sd_xstrndup(s, local_len);
+    out->domain = domain;
+    out->address = sd_xasprintf("%s@%s", out->local, out->domain);
+    if (strlen(out->address) > MAX_ADDRESS) {
+        sd_fail(err, "the address is longer than %d characters", MAX_ADDRESS);
+        sd_address_free(out);
+        goto done;
+    }
+    char *unicode = NULL;
+    if (idn2_to_unicode_8z8z(domain, &unicode, 0) == IDN2_OK) {
+        out->domain_display = sd_xstrdup(unicode);
+        idn2_free(unicode);
+    } else {
+        out->domain_display = sd_xstrdup(domain);
+    }
+    rc = 0;
+done:
+    free(s);
+    return rc;
+}
+
+void sd_address_free(sd_address *a)
+{
+    free(a->local);
+    free(a->domain);
+    free(a->domain_display);
+    free(a->address);
+    memset(a, 0, sizeof *a);
+}
+
+char *sd_address_expand(const sd_address *a, const char *t, int *defect)
+{
+    static const struct { const char *name; int field; } names[] = {
+        {"EMAILADDRESS", 0}, {"EMAILLOCALPART", 1}, {"EMAILDOMAIN", 2},
+    };
+    sd_buf out = {0};
+    while (*t) {
+        bool replaced = false;
+        if (*t == '%') {
+            for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+                size_t n = strlen(names[i].name);
+                if (strncmp(t + 1, names[i].name, n) != 0)
+                    continue;
+                const char *value = names[i].field == 0 ? a->address
+                                  : names[i].field == 1 ? a->local : a->domain;
+                sd_buf_puts(&out, value);
+                t += 1 + n;
+                if (*t == '%')
+                    t++;
+                else if (defect)
+                    *defect = 1;
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced)
+            sd_buf_append(&out, t++, 1);
+    }
+    return sd_buf_take(&out);
+}

@@ -1,0 +1,32 @@
+/* Parsing and validating an email address the user typed: dot-atom or quoted
+ * local parts, upper case, a trailing dot, internationalised domains
+ * (converted to their ASCII form with libidn2) and the length limits of
+ * RFC 5321. */
+#ifndef SD_DISCOVER_ADDRESS_H
+#define SD_DISCOVER_ADDRESS_H
+
+#include "common/error.h"
+
+typedef struct sd_address {
+    char *local;         /* the local part as given (quotes kept) */
+    char *domain;        /* ASCII (A-label) form, lower case, no trailing dot */
+    char *domain_display;/* the domain in Unicode, for people to read */
+    char *address;       /* local@domain with the ASCII domain */
+} sd_address;
+
+/* Fills *out (owned by the caller, freed with sd_address_free) or returns -1
+ * with one sentence in err. */
+int sd_address_parse(const char *text, sd_address *out, sd_error *err);
+void sd_address_free(sd_address *a);
+
+/* Validates and converts a host name the same way (IDN to ASCII, lower case,
+ * trailing dot removed, label syntax). Returns a new string or NULL. */
+char *sd_hostname_normalize(const char *text, sd_error *err);
+
+
+
+/* Replaces %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% in a template.
+ * A placeholder whose closing '%' is missing (a defect seen in real ISPDB
+ * files) is still replaced, and *defect is set when defect is not NULL. */
+char *sd_address_expand(const sd_address *a, const char *template_text, int *defect);
+#endif

@@ -1,0 +1,154 @@
+#include "discover/server.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+/* The order in which sources are preferred when several name the same
+ * server, and the tie-break between sources of one tier. */
+static const unsigned source_preference[] = {
+    SD_SRC_USER, SD_SRC_AUTOCONFIG, SD_SRC_WELLKNOWN, SD_SRC_SRV, SD_SRC_AUTODISCOVER,
+    SD_SRC_PRESET, SD_SRC_ISPDB, SD_SRC_MX, SD_SRC_GUESS,
+};
+
+int sd_source_tier(unsigned src)
+{
+    switch (src) {
+    case SD_SRC_USER: return 0;
+    case SD_SRC_AUTOCONFIG: case SD_SRC_WELLKNOWN: case SD_SRC_SRV: case SD_SRC_AUTODISCOVER:
+        return 1;                      /* what the domain publishes itself */
+    case SD_SRC_PRESET: case SD_SRC_ISPDB: return 2;
+    case SD_SRC_MX: return 3;
+    default: return 4;                 /* guesses */
+    }
+}
+
+static int source_rank(unsigned src)
+{
+    for (size_t i = 0; i < sizeof source_preference / sizeof *source_preference; i++)
+        if (source_preference[i] == src)
+            return (int)i;
+    return 99;
+}
+
+unsigned sd_source_primary(unsigned sources)
+{
+    for (size_t i = 0; i < sizeof source_preference / sizeof *source_preference; i++)
+        if (sources & source_preference[i])
+            return source_preference[i];
+    return 0;
+}
+
+void sd_server_copy(sd_server *dst, const sd_server *src)
+{
+    *dst = *src;
+    dst->host = sd_xstrdup(src->host);
+    dst->username = sd_xstrdup(src->username);
+    dst->probe_note = sd_xstrdup(src->probe_note);
+    dst->provider_id = sd_xstrdup(src->provider_id);
+}
+
+void sd_server_clear(sd_server *s)
+{
+    free(s->host);
+    free(s->username);
+    free(s->probe_note);
+    free(s->provider_id);
+    memset(s, 0, sizeof *s);
+}
+
+static bool same_endpoint(const sd_server *a, const sd_server *b)
+{
+    return a->protocol == b->protocol && a->port == b->port && a->security == b->security &&
+           sd_str_ieq(a->host, b->host);
+}
+
+static void merge_into(sd_server *into, const sd_server *s)
+{
+    bool s_better = source_rank(sd_source_primary(s->sources)) <
+                    source_rank(sd_source_primary(into->sources));
+    if (s->username && (!into->username || s_better)) {
+        free(into->username);
+        into->username = sd_xstrdup(s->username);
+    }
+    if (s_better)
+        into->order = s->order;
+    if (!into->auth || (s_better && s->auth))
+        into->auth = s->auth ? s->auth : into->auth;
+    if (!into->provider_id && s->provider_id)
+        into->provider_id = sd_xstrdup(s->provider_id);
+    into->sources |= s->sources;
+    into->trusted = into->trusted || s->trusted;
+    into->verified = into->verified || s->verified;
+}
+
+void sd_server_list_add(sd_server_list *l, const sd_server *s)
+{
+    if (!s->host || !*s->host || s->port < 1 || s->port > 65535)
+        return;
+    for (size_t i = 0; i < l->len; i++) {
+        if (same_endpoint(&l->items[i], s)) {
+            merge_into(&l->items[i], s);
+            return;
+        }
+    }
+    if (l->len == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 8;
+        l->items = sd_xrealloc(l->items, l->cap * sizeof *l->items);
+    }
+    sd_server_copy(&l->items[l->len++], s);
+}
+
+static int security_rank(sd_security s)
+{
+    switch (s) {
+    case SD_SEC_TLS: return 0;
+    case SD_SEC_STARTTLS: return 1;
+    case SD_SEC_PLAIN: return 2;
+    default: return 3;
+    }
+}
+
+static int compare_servers(const void *pa, const void *pb)
+{
+    const sd_server *a = pa, *b = pb;
+    if (a->protocol != b->protocol)
+        return (int)a->protocol - (int)b->protocol;
+    if (a->probe_failed != b->probe_failed)
+        return a->probe_failed ? 1 : -1;
+    unsigned sa = sd_source_primary(a->sources), sb = sd_source_primary(b->sources);
+    int ta = sd_source_tier(sa), tb = sd_source_tier(sb);
+    if (ta != tb)
+        return ta - tb;
+    int ra = security_rank(a->security), rb = security_rank(b->security);
+    if (ra != rb)
+        return ra - rb;
+    if (source_rank(sa) != source_rank(sb))
+        return source_rank(sa) - source_rank(sb);
+    if (a->order != b->order)
+        return a->order - b->order;
+    int h = strcmp(a->host, b->host);
+    return h ? h : a->port - b->port;
+}
+
+void sd_server_list_rank(sd_server_list *l)
+{
+    if (l->len > 1)
+        qsort(l->items, l->len, sizeof *l->items, compare_servers);
+}
+
+void sd_server_list_merge(sd_server_list *to, sd_server_list *from)
+{
+    for (size_t i = 0; i < from->len; i++)
+        sd_server_list_add(to, &from->items[i]);
+    sd_server_list_free(from);
+}
+
+void sd_server_list_free(sd_server_list *l)
+{
+    for (size_t i = 0; i < l->len; i++)
+        sd_server_clear(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,400 @@
+#include "net/conn.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+const char *sd_tcp_status_code(sd_tcp_status s)
+{
+    switch (s) {
+    case SD_TCP_OK: return "ok";
+    case SD_TCP_REFUSED: return "refused";
+    case SD_TCP_TIMEOUT: return "timeout";
+    case SD_TCP_UNREACHABLE: return "unreachable";
+    case SD_TCP_RESET: return "reset";
+    case SD_TCP_NOT_TRIED: return "not_tried";
+    default: return "error";
+    }
+}
+
+static sd_tcp_status status_from_errno(int e)
+{
+    switch (e) {
+    case ECONNREFUSED: return SD_TCP_REFUSED;
+    case ETIMEDOUT: return SD_TCP_TIMEOUT;
+    case ENETUNREACH: case EHOSTUNREACH: case EADDRNOTAVAIL: case EAFNOSUPPORT: case ENETDOWN:
+        return SD_TCP_UNREACHABLE;
+    case ECONNRESET: return SD_TCP_RESET;
+    default: return SD_TCP_ERROR;
+    }
+}
+
+static int start_connect(const char *address, int port, sd_tcp_status *status)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        len = sizeof *v4;
+    } else if (inet_pton(AF_INET6, address, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        len = sizeof *v6;
+    } else {
+        *status = SD_TCP_ERROR;
+        return -1;
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *status = status_from_errno(errno);
+        return -1;
+    }
+    if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+        *status = status_from_errno(errno);
+        close(fd);
+        return -1;
+    }
+    *status = SD_TCP_TIMEOUT;      /* until it connects or fails */
+    return fd;
+}
+
+/* The overall verdict when no address connected: the most telling one. */
+static sd_tcp_status overall(const sd_tcp_attempt *a, size_t n)
+{
+    static const sd_tcp_status order[] = {SD_TCP_RESET, SD_TCP_TIMEOUT, SD_TCP_REFUSED,
+                                          SD_TCP_UNREACHABLE, SD_TCP_ERROR};
+    for (size_t o = 0; o < sizeof order / sizeof *order; o++)
+        for (size_t i = 0; i < n; i++)
+            if (a[i].status == order[o])
+                return order[o];
+    return SD_TCP_ERROR;
+}
+
+sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
+                           sd_tcp_attempt *attempts, size_t *attempt_count)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    c->timeout_ms = timeout_ms;
+    c->in.limit = 2 * SD_MAX_LINE;
+    size_t n = addresses->len < SD_MAX_ATTEMPTS ? addresses->len : SD_MAX_ATTEMPTS;
+    *attempt_count = n;
+    if (n == 0)
+        return SD_TCP_ERROR;
+    struct pollfd fds[SD_MAX_ATTEMPTS];
+    int64_t start = sd_now_ms(), deadline = start + timeout_ms;
+    size_t open_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        snprintf(attempts[i].address, sizeof attempts[i].address, "%s", addresses->items[i]);
+        fds[i].fd = start_connect(addresses->items[i], port, &attempts[i].status);
+        fds[i].events = POLLOUT;
+        attempts[i].elapsed_ms = 0;
+        if (fds[i].fd >= 0)
+            open_count++;
+    }
+    int winner = -1;
+    while (open_count > 0 && winner < 0) {
+        int64_t left = deadline - sd_now_ms();
+        if (left <= 0)
+            break;
+        int rc = poll(fds, (nfds_t)n, (int)left);
+        if (rc < 0 && errno != EINTR)
+            break;
+        for (size_t i = 0; i < n && rc > 0; i++) {
+            if (fds[i].fd < 0 || !fds[i].revents)
+                continue;
+            int soerr = 0;
+            socklen_t sl = sizeof soerr;
+            getsockopt(fds[i].fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+            attempts[i].elapsed_ms = sd_now_ms() - start;
+            if (soerr == 0) {
+                attempts[i].status = SD_TCP_OK;
+                winner = (int)i;
+                break;
+            }
+            attempts[i].status = status_from_errno(soerr);
+            close(fds[i].fd);
+            fds[i].fd = -1;
+            open_count--;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fds[i].fd < 0 || (int)i == winner)
+            continue;
+        close(fds[i].fd);
+        if (winner >= 0)
+            attempts[i].status = SD_TCP_NOT_TRIED;
+        else
+            attempts[i].elapsed_ms = sd_now_ms() - start;
+    }
+    if (winner < 0)
+        return overall(attempts, n);
+    c->fd = fds[winner].fd;
+    snprintf(c->peer, sizeof c->peer, "%s", attempts[winner].address);
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    return SD_TCP_OK;
+}
+
+void sd_conn_close(sd_conn *c)
+{
+    if (c->ssl) {
+        SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+        c->ssl = NULL;
+    }
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    sd_buf_free(&c->in);
+}
+
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - sd_now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = fd, .events = events};
+        int rc = poll(&p, 1, (int)left);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        return rc < 0 ? -1 : rc;
+    }
+}
+
+/* Reads what is there into c->in. 1 got bytes, 0 timeout, -1 closed/error. */
+static int fill(sd_conn *c, int64_t deadline, const char **why)
+{
+    char buf[4096];
+    for (;;) {
+        if (c->ssl) {
+            ERR_clear_error();
+            int n = SSL_read(c->ssl, buf, sizeof buf);
+            if (n > 0) {
+                sd_buf_append(&c->in, buf, (size_t)n);
+                return 1;
+            }
+            int e = SSL_get_error(c->ssl, n);
+            short ev = e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+            if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+                if (e == SSL_ERROR_SYSCALL && errno == ECONNRESET)
+                    c->reset_by_peer = true;
+                c->closed_by_peer = true;
+                *why = c->reset_by_peer ? "the connection was reset" : "the server closed the connection";
+                return -1;
+            }
+            int w = wait_fd(c->fd, ev, deadline);
+            if (w <= 0) {
+                *why = "timed out waiting for the server";
+                return w == 0 ? 0 : -1;
+            }
+        } else {
+            ssize_t n = recv(c->fd, buf, sizeof buf, 0);
+            if (n > 0) {
+                sd_buf_append(&c->in, buf, (size_t)n);
+                return 1;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                c->reset_by_peer = n < 0 && errno == ECONNRESET;
+                c->closed_by_peer = true;
+                *why = c->reset_by_peer ? "the connection was reset" : "the server closed the connection";
+                return -1;
+            }
+            int w = wait_fd(c->fd, POLLIN, deadline);
+            if (w <= 0) {
+                *why = "timed out waiting for the server";
+                return w == 0 ? 0 : -1;
+            }
+        }
+    }
+}
+
+int sd_conn_wait_readable(sd_conn *c, int wait_ms)
+{
+    if (c->in.len > 0 || (c->ssl && SSL_pending(c->ssl) > 0))
+        return 1;
+    return wait_fd(c->fd, POLLIN, sd_now_ms() + wait_ms);
+}
+
+int sd_conn_read_line(sd_conn *c, char **line, const char **why)
+{
+    int64_t deadline = sd_now_ms() + c->timeout_ms;
+    *line = NULL;
+    for (;;) {
+        char *nl = c->in.data ? memchr(c->in.data, '\n', c->in.len) : NULL;
+        if (nl) {
+            size_t n = (size_t)(nl - c->in.data);
+            size_t keep = n > 0 && c->in.data[n - 1] == '\r' ? n - 1 : n;
+            *line = sd_xstrndup(c->in.data, keep);
+            sd_buf_consume(&c->in, n + 1);
+            if (c->transcript)
+                sd_strlist_add_owned(c->transcript, sd_xasprintf("S: %s", *line));
+            return 0;
+        }
+        if (c->in.len >= SD_MAX_LINE) {
+            *why = "the server sent a line longer than 4096 bytes";
+            return -1;
+        }
+        int rc = fill(c, deadline, why);
+        if (rc <= 0)
+            return -1;
+    }
+}
+
+int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why)
+{
+    int64_t deadline = sd_now_ms() + c->timeout_ms;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n;
+        short ev = POLLOUT;
+        if (c->ssl) {
+            ERR_clear_error();
+            int r = SSL_write(c->ssl, buf + done, (int)(len - done));
+            if (r > 0) {
+                done += (size_t)r;
+                continue;
+            }
+            int e = SSL_get_error(c->ssl, r);
+            if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+                *why = "the connection broke while sending";
+                return -1;
+            }
+            ev = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+        } else {
+            n = send(c->fd, buf + done, len - done, MSG_NOSIGNAL);
+            if (n > 0) {
+                done += (size_t)n;
+                continue;
+            }
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                c->reset_by_peer = errno == ECONNRESET || errno == EPIPE;
+                *why = "the connection broke while sending";
+                return -1;
+            }
+        }
+        if (wait_fd(c->fd, ev, deadline) <= 0) {
+            *why = "timed out sending to the server";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+ssize_t sd_conn_peek(sd_conn *c, unsigned char *buf, size_t len, int wait_ms)
+{
+    if (wait_fd(c->fd, POLLIN, sd_now_ms() + wait_ms) <= 0)
+        return 0;
+    ssize_t n = recv(c->fd, buf, len, MSG_PEEK);
+    return n;
+}
+
+/* Reads the plain text a non-TLS peer sent back, for the report. */
+static char *read_plaintext_reply(sd_conn *c)
+{
+    char buf[512];
+    ssize_t n = recv(c->fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    char *end = strpbrk(buf, "\r\n");
+    if (end)
+        *end = '\0';
+    for (char *p = buf; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+            *p = '?';
+    return sd_xstrdup(buf);
+}
+
+static bool is_version_failure(unsigned long e)
+{
+    int reason = ERR_GET_REASON(e);
+    return reason == SSL_R_UNSUPPORTED_PROTOCOL || reason == SSL_R_TLSV1_ALERT_PROTOCOL_VERSION ||
+           reason == SSL_R_NO_PROTOCOLS_AVAILABLE || reason == SSL_R_VERSION_TOO_LOW;
+}
+
+static int tls_fail(sd_tls_info *info, sd_tls_outcome outcome, const char *msg)
+{
+    info->outcome = outcome;
+    free(info->error);
+    info->error = sd_xstrdup(msg);
+    return -1;
+}
+
+int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info)
+{
+    SSL *ssl = sd_tls_new_session(ctx, sni_host, info);
+    if (!ssl)
+        return tls_fail(info, SD_TLS_FAILED, "cannot create a TLS session");
+    SSL_set_fd(ssl, c->fd);
+    int64_t deadline = sd_now_ms() + c->timeout_ms;
+    bool peeked = false;
+    for (;;) {
+        ERR_clear_error();
+        int r = SSL_connect(ssl);
+        if (r == 1)
+            break;
+        int e = SSL_get_error(ssl, r);
+        if (e == SSL_ERROR_WANT_READ && !peeked) {
+            /* The ClientHello is out: see whether TLS comes back, or the
+             * plaintext greeting of a server that wants no TLS yet. */
+            unsigned char first = 0;
+            int64_t left = deadline - sd_now_ms();
+            ssize_t n = sd_conn_peek(c, &first, 1, (int)(left > 0 ? left : 0));
+            if (n == 0 && deadline - sd_now_ms() <= 0) {
+                SSL_free(ssl);
+                return tls_fail(info, SD_TLS_TIMEOUT, "no answer to the TLS ClientHello");
+            }
+            if (n < 0 || n == 0) {
+                SSL_free(ssl);
+                return tls_fail(info, SD_TLS_CLOSED, "the server closed the connection during the TLS handshake");
+            }
+            peeked = true;
+            if (first < 0x14 || first > 0x17) {
+                info->plaintext_reply = read_plaintext_reply(c);
+                SSL_free(ssl);
+                return tls_fail(info, SD_TLS_PLAINTEXT_REPLY, "the server answered the TLS ClientHello in plain text");
+            }
+            continue;
+        }
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            int w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
+            if (w <= 0) {
+                SSL_free(ssl);
+                return tls_fail(info, SD_TLS_TIMEOUT, "the TLS handshake timed out");
+            }
+            continue;
+        }
+        unsigned long err = ERR_peek_error();
+        char msg[256];
+        if (err) {
+            const char *reason = ERR_reason_error_string(err);
+            snprintf(msg, sizeof msg, "the TLS handshake failed: %s", reason ? reason : "unknown error");
+        } else {
+            snprintf(msg, sizeof msg, "the server closed the connection during the TLS handshake");
+        }
+        sd_tls_outcome outcome = is_version_failure(err) ? SD_TLS_VERSION
+                               : err ? SD_TLS_FAILED : SD_TLS_CLOSED;
+        SSL_free(ssl);
+        return tls_fail(info, outcome, msg);
+    }
+    c->ssl = ssl;
+    info->outcome = SD_TLS_OK;
+    sd_tls_describe(ssl, sni_host, info);
+    return 0;
+}

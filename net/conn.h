@@ -1,0 +1,67 @@
+/* A TCP connection, optionally with TLS on it, where every operation is
+ * bounded by a deadline and every read by a size limit. Connecting tries all
+ * addresses of a host at once and classifies each failure (refused, timeout,
+ * unreachable, reset), because the diagnosis needs to know which it was. */
+#ifndef SD_NET_CONN_H
+#define SD_NET_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/strbuf.h"
+#include "common/util.h"
+#include "net/tls.h"
+
+typedef enum sd_tcp_status {
+    SD_TCP_OK = 0,
+    SD_TCP_REFUSED,
+    SD_TCP_TIMEOUT,
+    SD_TCP_UNREACHABLE,
+    SD_TCP_RESET,
+    SD_TCP_ERROR,
+    SD_TCP_NOT_TRIED,        /* another address connected first */
+} sd_tcp_status;
+
+enum { SD_MAX_ATTEMPTS = 8, SD_MAX_LINE = 4096 };
+
+typedef struct sd_tcp_attempt {
+    char address[64];
+    sd_tcp_status status;
+    int64_t elapsed_ms;
+} sd_tcp_attempt;
+
+typedef struct sd_conn {
+    int fd;
+    SSL *ssl;                /* non-NULL once TLS is up */
+    sd_buf in;               /* bytes read but not yet consumed */
+    int timeout_ms;          /* for each read or write step */
+    char peer[64];           /* the address that answered */
+    sd_strlist *transcript;  /* optional: every line sent and received */
+    bool closed_by_peer;
+    bool reset_by_peer;
+} sd_conn;
+
+/* Connects to the first address that answers; fills attempts (one per
+ * address, at most SD_MAX_ATTEMPTS). Returns the overall status. */
+sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
+                           sd_tcp_attempt *attempts, size_t *attempt_count);
+void sd_conn_close(sd_conn *c);
+
+/* Waits until the peer sends something, at most wait_ms; 1 readable, 0 not,
+ * -1 on error. Bytes already buffered count as readable. */
+int sd_conn_wait_readable(sd_conn *c, int wait_ms);
+/* Reads one line (without CRLF) into a new string. Returns 0, or -1 on
+ * timeout, close, reset or a line longer than SD_MAX_LINE (see *why). */
+int sd_conn_read_line(sd_conn *c, char **line, const char **why);
+/* Sends all of buf. */
+int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
+/* Peeks at the first bytes the peer sent without consuming them. */
+ssize_t sd_conn_peek(sd_conn *c, unsigned char *buf, size_t len, int wait_ms);
+
+/* Starts TLS as a client on the open connection. */
+int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info);
+
+const char *sd_tcp_status_code(sd_tcp_status s);   /* "refused", "timeout", ... */
+
+#endif

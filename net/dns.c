@@ -1,0 +1,409 @@
+#include "net/dns.h"
+
+#include <arpa/inet.h>
+#include <ares.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* No answer needs more than this many records; a hostile server that sends
+ * 500 SRV records gets the first ones read and the rest ignored. */
+enum { MAX_RECORDS = 64, MAX_ADDRESSES = 32 };
+
+struct sd_resolver {
+    ares_channel channel;
+    size_t pending;
+    int timeout_ms;
+};
+
+typedef struct query {
+    sd_resolver *r;
+    char *name;
+    int type;
+    sd_dns_callback cb;
+    void *arg;
+    int64_t started;
+} query;
+
+const char *sd_dns_status_name(sd_dns_status s)
+{
+    switch (s) {
+    case SD_DNS_OK: return "ok";
+    case SD_DNS_NXDOMAIN: return "nxdomain";
+    case SD_DNS_NODATA: return "no_address";
+    case SD_DNS_SERVFAIL: return "servfail";
+    case SD_DNS_REFUSED: return "servfail";
+    case SD_DNS_TIMEOUT: return "timeout";
+    default: return "error";
+    }
+}
+
+const char *sd_dns_status_text(sd_dns_status s)
+{
+    switch (s) {
+    case SD_DNS_OK: return "answered";
+    case SD_DNS_NXDOMAIN: return "the name does not exist (NXDOMAIN)";
+    case SD_DNS_NODATA: return "the name exists but has no such record";
+    case SD_DNS_SERVFAIL: return "the DNS server failed to answer (SERVFAIL)";
+    case SD_DNS_REFUSED: return "the DNS server refused the query";
+    case SD_DNS_TIMEOUT: return "no DNS server answered";
+    default: return "the DNS answer could not be read";
+    }
+}
+
+static void library_init(void)
+{
+    ares_library_init(ARES_LIB_INIT_ALL);
+}
+
+sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, library_init);
+    sd_resolver *r = sd_xcalloc(1, sizeof *r);
+    r->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
+    struct ares_options opts;
+    memset(&opts, 0, sizeof opts);
+    /* Two rounds, the second twice as long as the first (c-ares doubles it),
+     * so that one query stays within the timeout. */
+    opts.timeout = r->timeout_ms / 3 > 0 ? r->timeout_ms / 3 : 1;
+    opts.tries = 2;
+    int optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    int rc = ares_init_options(&r->channel, &opts, optmask);
+    if (rc != ARES_SUCCESS) {
+        sd_fail(err, "cannot set up the DNS resolver: %s", ares_strerror(rc));
+        free(r);
+        return NULL;
+    }
+    if (servers) {
+        rc = ares_set_servers_ports_csv(r->channel, servers);
+        if (rc != ARES_SUCCESS) {
+            sd_fail(err, "'%s' is not a list of DNS server addresses (ADDR[:PORT],...)", servers);
+            ares_destroy(r->channel);
+            free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+int sd_dns_servers_valid(const char *servers, sd_error *err)
+{
+    sd_resolver *r = sd_resolver_new(servers, 1000, err);
+    if (!r)
+        return -1;
+    sd_resolver_free(r);
+    return 0;
+}
+
+void sd_resolver_free(sd_resolver *r)
+{
+    if (!r)
+        return;
+    ares_destroy(r->channel);        /* calls back every pending query */
+    free(r);
+}
+
+size_t sd_resolver_pending(const sd_resolver *r)
+{
+    return r->pending;
+}
+
+static void answer_free(sd_dns_answer *a)
+{
+    for (size_t i = 0; i < a->srv_count; i++)
+        free(a->srv[i].target);
+    free(a->srv);
+    for (size_t i = 0; i < a->mx_count; i++)
+        free(a->mx[i].host);
+    free(a->mx);
+    sd_strlist_free(&a->addresses);
+}
+
+static sd_dns_status status_from_ares(int status)
+{
+    switch (status) {
+    case ARES_SUCCESS: return SD_DNS_OK;
+    case ARES_ENOTFOUND: return SD_DNS_NXDOMAIN;
+    case ARES_ENODATA: return SD_DNS_NODATA;
+    case ARES_ESERVFAIL: return SD_DNS_SERVFAIL;
+    case ARES_EREFUSED: return SD_DNS_REFUSED;
+    case ARES_ETIMEOUT: case ARES_ECONNREFUSED: case ARES_ECANCELLED: return SD_DNS_TIMEOUT;
+    default: return SD_DNS_ERROR;
+    }
+}
+
+static void read_srv(const unsigned char *buf, int len, sd_dns_answer *a)
+{
+    struct ares_srv_reply *reply = NULL;
+    if (ares_parse_srv_reply(buf, len, &reply) != ARES_SUCCESS) {
+        a->status = SD_DNS_ERROR;
+        return;
+    }
+    a->srv = sd_xcalloc(MAX_RECORDS, sizeof *a->srv);
+    for (struct ares_srv_reply *p = reply; p && a->srv_count < MAX_RECORDS; p = p->next) {
+        sd_dns_srv *s = &a->srv[a->srv_count++];
+        s->priority = p->priority;
+        s->weight = p->weight;
+        s->port = p->port;
+        s->target = sd_xstrdup(p->host);
+    }
+    ares_free_data(reply);
+}
+
+static int compare_mx(const void *x, const void *y)
+{
+    const sd_dns_mx *a = x, *b = y;
+    if (a->preference != b->preference)
+        return a->preference - b->preference;
+    return strcmp(a->host, b->host);
+}
+
+static void read_mx(const unsigned char *buf, int len, sd_dns_answer *a)
+{
+    struct ares_mx_reply *reply = NULL;
+    if (ares_parse_mx_reply(buf, len, &reply) != ARES_SUCCESS) {
+        a->status = SD_DNS_ERROR;
+        return;
+    }
+    a->mx = sd_xcalloc(MAX_RECORDS, sizeof *a->mx);
+    for (struct ares_mx_reply *p = reply; p && a->mx_count < MAX_RECORDS; p = p->next) {
+        a->mx[a->mx_count].preference = p->priority;
+        a->mx[a->mx_count++].host = sd_xstrdup(p->host);
+    }
+    ares_free_data(reply);
+    qsort(a->mx, a->mx_count, sizeof *a->mx, compare_mx);
+}
+
+static void read_addresses(const unsigned char *buf, int len, int type, sd_dns_answer *a)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (type == SD_DNS_A) {
+        struct ares_addrttl ttls[MAX_ADDRESSES];
+        int n = MAX_ADDRESSES;
+        if (ares_parse_a_reply(buf, len, NULL, ttls, &n) != ARES_SUCCESS) {
+            a->status = SD_DNS_ERROR;
+            return;
+        }
+        for (int i = 0; i < n; i++)
+            if (inet_ntop(AF_INET, &ttls[i].ipaddr, text, sizeof text))
+                sd_strlist_add(&a->addresses, text);
+    } else {
+        struct ares_addr6ttl ttls[MAX_ADDRESSES];
+        int n = MAX_ADDRESSES;
+        if (ares_parse_aaaa_reply(buf, len, NULL, ttls, &n) != ARES_SUCCESS) {
+            a->status = SD_DNS_ERROR;
+            return;
+        }
+        for (int i = 0; i < n; i++)
+            if (inet_ntop(AF_INET6, &ttls[i].ip6addr, text, sizeof text))
+                sd_strlist_add(&a->addresses, text);
+    }
+}
+
+/* How many records of the answer section there are, from the header. */
+static int answer_count(const unsigned char *buf, int len)
+{
+    return len >= 12 ? (buf[6] << 8) | buf[7] : 0;
+}
+
+static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, int len)
+{
+    (void)timeouts;
+    query *q = arg;
+    sd_dns_answer a;
+    memset(&a, 0, sizeof a);
+    a.status = status_from_ares(status);
+    if (status == ARES_SUCCESS && buf && len >= 12) {
+        int rcode = buf[3] & 0x0f;
+        a.authenticated = (buf[3] & 0x20) != 0;
+        if (rcode == 3)
+            a.status = SD_DNS_NXDOMAIN;
+        else if (rcode == 2)
+            a.status = SD_DNS_SERVFAIL;
+        else if (rcode == 5)
+            a.status = SD_DNS_REFUSED;
+        else if (rcode != 0)
+            a.status = SD_DNS_ERROR;
+        else if (answer_count(buf, len) == 0)
+            a.status = SD_DNS_NODATA;
+        else if (q->type == SD_DNS_SRV)
+            read_srv(buf, len, &a);
+        else if (q->type == SD_DNS_MX)
+            read_mx(buf, len, &a);
+        else
+            read_addresses(buf, len, q->type, &a);
+        /* an answer of only CNAMEs leads nowhere */
+        if (a.status == SD_DNS_OK && !a.srv_count && !a.mx_count && !a.addresses.len)
+            a.status = SD_DNS_NODATA;
+    } else if (status == ARES_SUCCESS) {
+        a.status = SD_DNS_ERROR;
+    }
+    a.elapsed_ms = sd_now_ms() - q->started;
+    q->r->pending--;
+    q->cb(q->arg, q->name, q->type, &a);
+    answer_free(&a);
+    free(q->name);
+    free(q);
+}
+
+void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
+{
+    query *q = sd_xcalloc(1, sizeof *q);
+    q->r = r;
+    q->name = sd_xstrdup(name);
+    q->type = type;
+    q->cb = cb;
+    q->arg = arg;
+    q->started = sd_now_ms();
+    r->pending++;
+    unsigned char *buf = NULL;
+    int len = 0;
+    /* EDNS with a 1232-byte buffer, and the AD bit set in the query, which
+     * asks a validating resolver to say whether it validated (RFC 6840). */
+    int rc = ares_create_query(name, 1 /* IN */, type, 0, 1, &buf, &len, 1232);
+    if (rc != ARES_SUCCESS) {
+        on_answer(q, rc, 0, NULL, 0);
+        return;
+    }
+    buf[3] |= 0x20;
+    ares_send(r->channel, buf, len, on_answer, q);
+    ares_free_string(buf);
+}
+
+/* Joins the A and AAAA answers of one host name. */
+typedef struct host_lookup {
+    sd_dns_callback cb;
+    void *arg;
+    int remaining;
+    sd_dns_answer v4, v6;
+} host_lookup;
+
+static sd_dns_status joined_status(sd_dns_status a, sd_dns_status b)
+{
+    if (a == SD_DNS_OK || b == SD_DNS_OK)
+        return SD_DNS_OK;
+    if (a == SD_DNS_NXDOMAIN || b == SD_DNS_NXDOMAIN)
+        return SD_DNS_NXDOMAIN;
+    if (a == SD_DNS_NODATA && b == SD_DNS_NODATA)
+        return SD_DNS_NODATA;
+    if (a == SD_DNS_TIMEOUT || b == SD_DNS_TIMEOUT)
+        return SD_DNS_TIMEOUT;
+    if (a == SD_DNS_SERVFAIL || b == SD_DNS_SERVFAIL)
+        return SD_DNS_SERVFAIL;
+    return a != SD_DNS_NODATA ? a : b;
+}
+
+static void on_host_part(void *arg, const char *name, int type, const sd_dns_answer *ans)
+{
+    host_lookup *h = arg;
+    sd_dns_answer *slot = type == SD_DNS_A ? &h->v4 : &h->v6;
+    slot->status = ans->status;
+    slot->authenticated = ans->authenticated;
+    slot->elapsed_ms = ans->elapsed_ms;
+    for (size_t i = 0; i < ans->addresses.len; i++)
+        sd_strlist_add(&slot->addresses, ans->addresses.items[i]);
+    if (--h->remaining > 0)
+        return;
+    sd_dns_answer joined;
+    memset(&joined, 0, sizeof joined);
+    joined.status = joined_status(h->v4.status, h->v6.status);
+    joined.authenticated = h->v4.authenticated && h->v6.authenticated;
+    joined.elapsed_ms = h->v4.elapsed_ms > h->v6.elapsed_ms ? h->v4.elapsed_ms : h->v6.elapsed_ms;
+    for (size_t i = 0; i < h->v6.addresses.len; i++)
+        sd_strlist_add(&joined.addresses, h->v6.addresses.items[i]);
+    for (size_t i = 0; i < h->v4.addresses.len; i++)
+        sd_strlist_add(&joined.addresses, h->v4.addresses.items[i]);
+    h->cb(h->arg, name, SD_DNS_A, &joined);
+    answer_free(&joined);
+    answer_free(&h->v4);
+    answer_free(&h->v6);
+    free(h);
+}
+
+void sd_resolver_lookup_host(sd_resolver *r, const char *name, sd_dns_callback cb, void *arg)
+{
+    host_lookup *h = sd_xcalloc(1, sizeof *h);
+    h->cb = cb;
+    h->arg = arg;
+    h->remaining = 2;
+    /* A numeric address needs no look-up. */
+    struct in6_addr tmp;
+    if (inet_pton(AF_INET, name, &tmp) == 1 || inet_pton(AF_INET6, name, &tmp) == 1) {
+        sd_dns_answer a;
+        memset(&a, 0, sizeof a);
+        sd_strlist_add(&a.addresses, name);
+        a.authenticated = true;
+        cb(arg, name, SD_DNS_A, &a);
+        answer_free(&a);
+        free(h);
+        return;
+    }
+    sd_resolver_query(r, name, SD_DNS_AAAA, on_host_part, h);
+    sd_resolver_query(r, name, SD_DNS_A, on_host_part, h);
+}
+
+size_t sd_resolver_pollfds(sd_resolver *r, struct pollfd *fds, size_t max)
+{
+    ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+    int bits = ares_getsock(r->channel, socks, ARES_GETSOCK_MAXNUM);
+    size_t n = 0;
+    for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
+        short events = 0;
+        if (ARES_GETSOCK_READABLE(bits, i))
+            events |= POLLIN;
+        if (ARES_GETSOCK_WRITABLE(bits, i))
+            events |= POLLOUT;
+        if (!events)
+            continue;
+        fds[n].fd = socks[i];
+        fds[n].events = events;
+        fds[n].revents = 0;
+        n++;
+    }
+    return n;
+}
+
+int sd_resolver_timeout_ms(sd_resolver *r, int max_ms)
+{
+    struct timeval maxtv = {max_ms / 1000, (max_ms % 1000) * 1000}, tv;
+    struct timeval *t = ares_timeout(r->channel, &maxtv, &tv);
+    return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
+}
+
+void sd_resolver_process(sd_resolver *r, const struct pollfd *fds, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!fds[i].revents)
+            continue;
+        any = true;
+        ares_socket_t rfd = fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD;
+        ares_socket_t wfd = fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD;
+        ares_process_fd(r->channel, rfd, wfd);
+    }
+    if (!any)      /* let c-ares handle its timeouts */
+        ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+}
+
+void sd_resolver_run(sd_resolver *r, int64_t deadline_ms)
+{
+    struct pollfd fds[ARES_GETSOCK_MAXNUM];
+    while (r->pending > 0) {
+        int64_t left = deadline_ms - sd_now_ms();
+        if (left <= 0) {
+            sd_resolver_cancel(r);
+            break;
+        }
+        size_t n = sd_resolver_pollfds(r, fds, ARES_GETSOCK_MAXNUM);
+        int wait = sd_resolver_timeout_ms(r, (int)(left > 1000 ? 1000 : left));
+        int rc = poll(fds, (nfds_t)n, wait);
+        sd_resolver_process(r, fds, rc > 0 ? n : 0);
+    }
+}
+
+void sd_resolver_cancel(sd_resolver *r)
+{
+    ares_cancel(r->channel);
+}

@@ -1,0 +1,83 @@
+/* Asynchronous DNS through c-ares: SRV, MX and address look-ups that all run
+ * at once on one channel, each answer classified the way the diagnosis needs
+ * it (NXDOMAIN, no data, SERVFAIL, timeout) and marked authenticated when the
+ * resolver set the DNSSEC AD bit. Answers are bounded in size. */
+#ifndef SD_NET_DNS_H
+#define SD_NET_DNS_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/util.h"
+
+typedef enum sd_dns_status {
+    SD_DNS_OK = 0,
+    SD_DNS_NXDOMAIN,     /* the name does not exist */
+    SD_DNS_NODATA,       /* the name exists, but not with this record type */
+    SD_DNS_SERVFAIL,     /* the resolver failed (broken delegation, DNSSEC) */
+    SD_DNS_REFUSED,      /* the server refused to answer */
+    SD_DNS_TIMEOUT,      /* no server answered */
+    SD_DNS_ERROR,        /* anything else: a malformed answer, a local error */
+} sd_dns_status;
+
+enum { SD_DNS_A = 1, SD_DNS_MX = 15, SD_DNS_AAAA = 28, SD_DNS_SRV = 33 };
+
+typedef struct sd_dns_srv {
+    int priority, weight, port;
+    char *target;
+} sd_dns_srv;
+
+typedef struct sd_dns_mx {
+    int preference;
+    char *host;
+} sd_dns_mx;
+
+typedef struct sd_dns_answer {
+    sd_dns_status status;
+    bool authenticated;       /* the AD bit was set */
+    sd_dns_srv *srv;
+    size_t srv_count;
+    sd_dns_mx *mx;            /* sorted by preference */
+    size_t mx_count;
+    sd_strlist addresses;     /* numeric IPv6 and IPv4 addresses */
+    int64_t elapsed_ms;
+} sd_dns_answer;
+
+typedef struct sd_resolver sd_resolver;
+
+/* Called once per query, from inside sd_resolver_process (or at once when
+ * the query cannot be sent). The answer belongs to the resolver. */
+typedef void (*sd_dns_callback)(void *arg, const char *name, int type, const sd_dns_answer *answer);
+
+/* servers: NULL for the system configuration, else "ADDR[:PORT],..." as the
+ * --dns-server option takes it. timeout_ms bounds each query. */
+sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err);
+void sd_resolver_free(sd_resolver *r);
+/* Checks a --dns-server value without asking anything. */
+int sd_dns_servers_valid(const char *servers, sd_error *err);   /* pending queries end with SD_DNS_ERROR */
+
+void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg);
+/* A and AAAA together: one callback with the addresses of both (IPv6 first)
+ * and a status that says why there are none. type is SD_DNS_A. */
+void sd_resolver_lookup_host(sd_resolver *r, const char *name, sd_dns_callback cb, void *arg);
+size_t sd_resolver_pending(const sd_resolver *r);
+
+/* Event-loop integration: the sockets to wait for, how long at most, and
+ * what to do once poll() has returned. */
+size_t sd_resolver_pollfds(sd_resolver *r, struct pollfd *fds, size_t max);
+int sd_resolver_timeout_ms(sd_resolver *r, int max_ms);
+void sd_resolver_process(sd_resolver *r, const struct pollfd *fds, size_t n);
+/* Waits for every pending query, up to deadline_ms (sd_now_ms() time), and
+ * ends the rest as timeouts. */
+void sd_resolver_run(sd_resolver *r, int64_t deadline_ms);
+/* Ends every pending query now, as a timeout. */
+void sd_resolver_cancel(sd_resolver *r);
+
+const char *sd_dns_status_name(sd_dns_status s);
+/* "timeout", "servfail"... as used in finding codes; "ok" for success. */
+const char *sd_dns_status_text(sd_dns_status s);   /* one phrase for people */
+
+#endif

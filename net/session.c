@@ -1,0 +1,262 @@
+#include "net/session.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+
+static int fail(sd_session *s, const char *code, char *detail_owned)
+{
+    s->failure = code;
+    free(s->detail);
+    s->detail = detail_owned;
+    return -1;
+}
+
+static int connect_tcp(const sd_session_request *req, sd_session *s)
+{
+    s->tcp = sd_conn_open(&s->conn, req->addresses, req->port, req->timeout_ms, s->attempts,
+                          &s->attempt_count);
+    if (req->keep_transcript)
+        s->conn.transcript = &s->transcript;
+    if (s->tcp == SD_TCP_OK)
+        return 0;
+    static const char *const codes[] = {
+        [SD_TCP_REFUSED] = "tcp.refused", [SD_TCP_TIMEOUT] = "tcp.timeout",
+        [SD_TCP_UNREACHABLE] = "tcp.unreachable", [SD_TCP_RESET] = "tcp.reset",
+        [SD_TCP_ERROR] = "tcp.unreachable",
+    };
+    const char *code = s->tcp <= SD_TCP_ERROR && codes[s->tcp] ? codes[s->tcp] : "tcp.unreachable";
+    return fail(s, code, sd_xasprintf("connecting to %s port %d: %s", req->host, req->port,
+                                      sd_tcp_status_code(s->tcp)));
+}
+
+/* Classifies a greeting that did not come as "220". */
+static int bad_greeting(sd_session *s, const char *why)
+{
+    const char *first = s->greeting.first_line;
+    const char *foreign = sd_smtp_foreign_protocol(first);
+    if (foreign)
+        return fail(s, "smtp.not_smtp", sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+    if (s->greeting.code >= 400)
+        return fail(s, "smtp.rejected", sd_xasprintf("the server refused the session: %d %s",
+                                                     s->greeting.code, s->greeting.text));
+    if (s->conn.reset_by_peer)
+        return fail(s, "tcp.reset", sd_xasprintf("the connection was reset before the greeting"));
+    if (first || s->conn.closed_by_peer)
+        return fail(s, first ? "smtp.not_smtp" : "smtp.no_greeting",
+                    first ? sd_xasprintf("the server sent something that is not SMTP: %.80s", first)
+                          : sd_xasprintf("the server closed the connection without a greeting"));
+    return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting: %s", why));
+}
+
+static int read_greeting(sd_session *s)
+{
+    const char *why = NULL;
+    if (sd_smtp_read_reply(&s->conn, &s->greeting, &why) < 0 || s->greeting.code != 220)
+        return bad_greeting(s, why ? why : "unexpected reply");
+    return 0;
+}
+
+static int ehlo(sd_session *s)
+{
+    char *name = sd_smtp_ehlo_name(&s->conn);
+    char *cmd = sd_xasprintf("EHLO %s", name);
+    free(name);
+    const char *why = NULL;
+    sd_smtp_reply_clear(&s->last_reply);
+    int rc = sd_smtp_command(&s->conn, cmd, NULL, &s->last_reply, &why);
+    free(cmd);
+    if (rc < 0)
+        return fail(s, s->conn.reset_by_peer ? "tcp.reset" : "smtp.rejected",
+                    sd_xasprintf("EHLO got no answer: %s", why));
+    if (s->last_reply.code != 250)
+        return fail(s, "smtp.rejected", sd_xasprintf("the server refused EHLO: %d %s",
+                                                     s->last_reply.code, s->last_reply.text));
+    sd_smtp_caps_clear(&s->caps);
+    sd_smtp_parse_caps(&s->last_reply, &s->caps);
+    return 0;
+}
+
+static const char *tls_failure_code(const sd_tls_info *t)
+{
+    return t->outcome == SD_TLS_VERSION ? "tls.version_too_old" : "tls.handshake_failed";
+}
+
+static int start_tls(const sd_session_request *req, sd_session *s)
+{
+    s->tls_attempted = true;
+    sd_tls_info_clear(&s->tls);
+    if (sd_conn_start_tls(&s->conn, req->tls_ctx, req->host, &s->tls) == 0)
+        return 0;
+    return fail(s, tls_failure_code(&s->tls), sd_xstrdup(s->tls.error));
+}
+
+/* After the greeting: EHLO, and STARTTLS when wanted and offered. */
+static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_security want)
+{
+    if (ehlo(s) < 0)
+        return -1;
+    s->starttls_offered = s->caps.starttls;
+    if (want == SD_SEC_PLAIN || (want == SD_SEC_UNKNOWN && !s->caps.starttls)) {
+        s->detected = s->caps.starttls ? SD_SEC_STARTTLS : SD_SEC_PLAIN;
+        return 0;
+    }
+    if (!s->caps.starttls) {
+        s->detected = SD_SEC_PLAIN;
+        return fail(s, "tls.starttls_unavailable",
+                    sd_xasprintf("%s port %d does not offer STARTTLS", req->host, req->port));
+    }
+    s->detected = SD_SEC_STARTTLS;
+    const char *why = NULL;
+    sd_smtp_reply_clear(&s->last_reply);
+    if (sd_smtp_command(&s->conn, "STARTTLS", NULL, &s->last_reply, &why) < 0)
+        return fail(s, "tls.handshake_failed", sd_xasprintf("STARTTLS got no answer: %s", why));
+    if (s->last_reply.code != 220)
+        return fail(s, "tls.starttls_unavailable", sd_xasprintf("the server refused STARTTLS: %d %s",
+                                                                s->last_reply.code, s->last_reply.text));
+    if (start_tls(req, s) < 0)
+        return -1;
+    return ehlo(s);
+}
+
+/* The settings (or the guess) say implicit TLS. */
+static int open_implicit(const sd_session_request *req, sd_session *s)
+{
+    if (start_tls(req, s) == 0) {
+        s->detected = SD_SEC_TLS;
+        if (read_greeting(s) < 0 || ehlo(s) < 0)
+            return -1;
+        return 0;
+    }
+    if (s->tls.outcome != SD_TLS_PLAINTEXT_REPLY)
+        return -1;
+    /* The port greets in plain text. */
+    const char *foreign = sd_smtp_foreign_protocol(s->tls.plaintext_reply);
+    if (foreign)
+        return fail(s, "smtp.not_smtp", sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+    if (!s->tls.plaintext_reply || strncmp(s->tls.plaintext_reply, "220", 3) != 0) {
+        if (s->tls.plaintext_reply && strncmp(s->tls.plaintext_reply, "4", 1) != 0 &&
+            strncmp(s->tls.plaintext_reply, "5", 1) != 0)
+            return fail(s, "smtp.not_smtp", sd_xasprintf("the server sent something that is not SMTP: %.80s",
+                                                         s->tls.plaintext_reply));
+    }
+    /* A new connection in plain text shows whether STARTTLS is on offer. */
+    sd_conn_close(&s->conn);
+    sd_tls_info saved = s->tls;
+    memset(&s->tls, 0, sizeof s->tls);
+    s->tls_attempted = false;
+    int rc = -1;
+    if (connect_tcp(req, s) == 0 && read_greeting(s) == 0)
+        rc = plaintext_dialogue(req, s, req->mode == SD_SEC_UNKNOWN ? SD_SEC_UNKNOWN : SD_SEC_PLAIN);
+    if (req->mode == SD_SEC_TLS) {
+        sd_tls_info_clear(&s->tls);
+        s->tls = saved;
+        s->ready = false;
+        return fail(s, "tls.starttls_expected",
+                    sd_xasprintf("%s port %d greets in plain text (%s) instead of starting TLS",
+                                 req->host, req->port, s->detected == SD_SEC_STARTTLS ? "with STARTTLS" : "without TLS"));
+    }
+    sd_tls_info_clear(&saved);
+    return rc;
+}
+
+/* The settings (or the guess) say a plaintext greeting comes first. */
+static int open_plaintext(const sd_session_request *req, sd_session *s)
+{
+    const char *why = NULL;
+    if (sd_smtp_read_reply(&s->conn, &s->greeting, &why) == 0 && s->greeting.code == 220)
+        return plaintext_dialogue(req, s, req->mode);
+    bool silent = !s->greeting.first_line && !s->conn.closed_by_peer;
+    if (!silent)
+        return bad_greeting(s, why ? why : "unexpected reply");
+    /* Nothing came: a server that waits for a TLS ClientHello does that. */
+    if (start_tls(req, s) == 0) {
+        s->detected = SD_SEC_TLS;
+        if (req->mode == SD_SEC_UNKNOWN)
+            return read_greeting(s) == 0 ? ehlo(s) : -1;
+        return fail(s, "tls.implicit_expected",
+                    sd_xasprintf("%s port %d expects SSL/TLS from the first byte, not a plaintext greeting",
+                                 req->host, req->port));
+    }
+    sd_tls_info_clear(&s->tls);
+    s->tls_attempted = false;
+    return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting within %d seconds", req->timeout_ms / 1000));
+}
+
+int sd_session_open(const sd_session_request *req, sd_session *s)
+{
+    memset(s, 0, sizeof *s);
+    s->conn.fd = -1;
+    int64_t start = sd_now_ms();
+    int rc = connect_tcp(req, s);
+    if (rc == 0) {
+        bool implicit = req->mode == SD_SEC_TLS || (req->mode == SD_SEC_UNKNOWN && req->port == 465);
+        rc = implicit ? open_implicit(req, s) : open_plaintext(req, s);
+    }
+    s->ready = rc == 0;
+    s->elapsed_ms = sd_now_ms() - start;
+    return rc;
+}
+
+void sd_session_close(sd_session *s)
+{
+    if (s->conn.fd >= 0 && s->ready) {
+        sd_smtp_reply r;
+        const char *why = NULL;
+        int saved = s->conn.timeout_ms;
+        s->conn.timeout_ms = saved < 2000 ? saved : 2000;     /* QUIT is a courtesy */
+        if (sd_smtp_command(&s->conn, "QUIT", NULL, &r, &why) == 0)
+            sd_smtp_reply_clear(&r);
+        s->conn.timeout_ms = saved;
+    }
+    sd_conn_close(&s->conn);
+    s->ready = false;
+}
+
+void sd_session_free(sd_session *s)
+{
+    sd_session_close(s);
+    free(s->detail);
+    sd_smtp_reply_clear(&s->greeting);
+    sd_smtp_reply_clear(&s->last_reply);
+    sd_smtp_caps_clear(&s->caps);
+    sd_tls_info_clear(&s->tls);
+    sd_strlist_free(&s->transcript);
+    memset(s, 0, sizeof *s);
+    s->conn.fd = -1;
+}
+
+typedef struct probe_job {
+    const sd_session_request *req;
+    sd_session *out;
+} probe_job;
+
+static void *probe_thread(void *arg)
+{
+    probe_job *job = arg;
+    sd_session_open(job->req, job->out);
+    sd_session_close(job->out);
+    return NULL;
+}
+
+void sd_session_probe_many(const sd_session_request *reqs, sd_session *out, size_t n)
+{
+    pthread_t *threads = sd_xcalloc(n, sizeof *threads);
+    probe_job *jobs = sd_xcalloc(n, sizeof *jobs);
+    bool *started = sd_xcalloc(n, sizeof *started);
+    for (size_t i = 0; i < n; i++) {
+        jobs[i].req = &reqs[i];
+        jobs[i].out = &out[i];
+        started[i] = pthread_create(&threads[i], NULL, probe_thread, &jobs[i]) == 0;
+        if (!started[i])
+            probe_thread(&jobs[i]);       /* no thread to be had: do it here */
+    }
+    for (size_t i = 0; i < n; i++)
+        if (started[i])
+            pthread_join(threads[i], NULL);
+    free(threads);
+    free(jobs);
+    free(started);
+}

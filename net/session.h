@@ -1,0 +1,60 @@
+/* An SMTP session up to the point where AUTH or MAIL could follow: TCP to
+ * every address, implicit TLS or the plaintext greeting, EHLO, STARTTLS and
+ * EHLO again. It records what each step showed and names the first failure
+ * with its finding code, so the same session serves discovery's probes, the
+ * diagnosis, AUTH and the test send.
+ *
+ * With mode SD_SEC_UNKNOWN the session finds out what the port does: port
+ * 465 is tried with TLS first, other ports wait for a plaintext greeting, and
+ * either falls back to the other when the server shows it wants it. */
+#ifndef SD_NET_SESSION_H
+#define SD_NET_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/model.h"
+#include "net/conn.h"
+#include "net/smtp.h"
+#include "net/tls.h"
+
+typedef struct sd_session_request {
+    const char *host;             /* for SNI, the certificate check and messages */
+    const sd_strlist *addresses;  /* already resolved */
+    int port;
+    sd_security mode;             /* what the settings say; UNKNOWN: find out */
+    int timeout_ms;               /* for each step */
+    SSL_CTX *tls_ctx;
+    bool keep_transcript;
+} sd_session_request;
+
+typedef struct sd_session {
+    sd_conn conn;
+    sd_tcp_status tcp;
+    sd_tcp_attempt attempts[SD_MAX_ATTEMPTS];
+    size_t attempt_count;
+    sd_security detected;         /* what the port turned out to do; UNKNOWN if not seen */
+    const char *failure;          /* finding code of the first failure; NULL when ready */
+    char *detail;                 /* one sentence on the failure */
+    sd_smtp_reply greeting;
+    sd_smtp_reply last_reply;     /* the reply that failed, when a reply failed */
+    sd_smtp_caps caps;            /* the EHLO that counts (after STARTTLS when used) */
+    bool starttls_offered;        /* in the plaintext EHLO */
+    bool tls_attempted;
+    sd_tls_info tls;
+    sd_strlist transcript;
+    bool ready;                   /* EHLO done: AUTH or MAIL may follow */
+    int64_t elapsed_ms;
+} sd_session;
+
+/* Runs the session; returns 0 when ready, -1 with s->failure set. */
+int sd_session_open(const sd_session_request *req, sd_session *s);
+/* Says QUIT (when the session is up) and closes. */
+void sd_session_close(sd_session *s);
+void sd_session_free(sd_session *s);
+
+/* Opens n sessions at once, each in its own thread, and closes them: the
+ * whole costs about one timeout, not n. */
+void sd_session_probe_many(const sd_session_request *reqs, sd_session *out, size_t n);
+
+#endif

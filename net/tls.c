@@ -1,0 +1,175 @@
+#include "net/tls.h"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/strbuf.h"
+
+static int info_index = -1;
+
+static void init_index(void)
+{
+    info_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, init_index);
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+        sd_fail(err, "cannot set up OpenSSL");
+        return NULL;
+    }
+    SSL_CTX_set_default_verify_paths(ctx);
+    if (ca_file && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+        SSL_CTX_free(ctx);
+        sd_fail(err, "cannot read CA certificates from %s", ca_file);
+        return NULL;
+    }
+    if (min_version) {
+        SSL_CTX_set_min_proto_version(ctx, min_version);
+    } else {
+        /* Only to recognise servers that speak nothing newer than TLS 1.0. */
+        SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+        SSL_CTX_set_security_level(ctx, 0);
+        SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
+    }
+    return ctx;
+}
+
+void sd_tls_context_free(SSL_CTX *ctx)
+{
+    SSL_CTX_free(ctx);
+}
+
+/* Records each problem and lets verification go on, so that one handshake
+ * shows them all; whether to fail is the diagnosis's decision. */
+static int record_problem(int ok, X509_STORE_CTX *store)
+{
+    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
+    sd_tls_info *info = ssl ? SSL_get_ex_data(ssl, info_index) : NULL;
+    if (!ok && info && info->verify_error_count < SD_TLS_MAX_ERRORS) {
+        int code = X509_STORE_CTX_get_error(store);
+        int depth = X509_STORE_CTX_get_error_depth(store);
+        bool seen = false;
+        for (int i = 0; i < info->verify_error_count; i++)
+            if (info->verify_errors[i] == code && info->verify_depths[i] == depth)
+                seen = true;
+        if (!seen) {
+            info->verify_errors[info->verify_error_count] = code;
+            info->verify_depths[info->verify_error_count++] = depth;
+        }
+    }
+    return 1;
+}
+
+static bool is_ip_literal(const char *host)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
+
+SSL *sd_tls_new_session(SSL_CTX *ctx, const char *host, sd_tls_info *info)
+{
+    SSL *ssl = SSL_new(ctx);
+    if (!ssl)
+        return NULL;
+    SSL_set_ex_data(ssl, info_index, info);
+    SSL_set_verify(ssl, SSL_VERIFY_PEER, record_problem);
+    if (host && !is_ip_literal(host))
+        SSL_set_tlsext_host_name(ssl, host);
+    return ssl;
+}
+
+static char *name_text(X509_NAME *name)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    X509_NAME_print_ex(b, name, 0, XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+    char *data = NULL;
+    long n = BIO_get_mem_data(b, &data);
+    char *s = sd_xstrndup(data, n > 0 ? (size_t)n : 0);
+    BIO_free(b);
+    return s;
+}
+
+static char *time_text(const ASN1_TIME *t)
+{
+    struct tm tm;
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return sd_xstrdup("?");
+    char buf[64];
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return sd_xstrdup(buf);
+}
+
+static void summarize(X509 *cert, sd_cert_summary *s)
+{
+    s->subject = name_text(X509_get_subject_name(cert));
+    s->issuer = name_text(X509_get_issuer_name(cert));
+    s->not_before = time_text(X509_get0_notBefore(cert));
+    s->not_after = time_text(X509_get0_notAfter(cert));
+    s->self_issued = X509_check_issued(cert, cert) == X509_V_OK;
+    GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+    int count = sans ? sk_GENERAL_NAME_num(sans) : 0;
+    for (int i = 0; i < count && s->names.len < 64; i++) {
+        GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, i);
+        if (g->type == GEN_DNS) {
+            const unsigned char *d = ASN1_STRING_get0_data(g->d.dNSName);
+            sd_strlist_add_owned(&s->names, sd_xstrndup((const char *)d,
+                                                        (size_t)ASN1_STRING_length(g->d.dNSName)));
+        }
+    }
+    GENERAL_NAMES_free(sans);
+    if (s->names.len == 0) {
+        char cn[256];
+        if (X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn) > 0)
+            sd_strlist_add(&s->names, cn);
+    }
+}
+
+void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info)
+{
+    info->version = sd_xstrdup(SSL_get_version(ssl));
+    info->cipher = sd_xstrdup(SSL_get_cipher_name(ssl));
+    const char *group = SSL_group_to_name(ssl, SSL_get_negotiated_group(ssl));
+    info->group = group ? sd_xstrdup(group) : NULL;
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+    int n = chain ? sk_X509_num(chain) : 0;
+    for (int i = 0; i < n && i < SD_TLS_MAX_CHAIN; i++)
+        summarize(sk_X509_value(chain, i), &info->chain[info->chain_len++]);
+    X509 *leaf = SSL_get1_peer_certificate(ssl);
+    if (leaf) {
+        if (is_ip_literal(host))
+            info->name_matches = X509_check_ip_asc(leaf, host, 0) == 1;
+        else
+            info->name_matches = X509_check_host(leaf, host, 0, 0, NULL) == 1;
+        int days = 0, secs = 0;
+        if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)))
+            info->days_left = days;
+        X509_free(leaf);
+    }
+}
+
+void sd_tls_info_clear(sd_tls_info *info)
+{
+    free(info->error);
+    free(info->plaintext_reply);
+    free(info->version);
+    free(info->cipher);
+    free(info->group);
+    for (int i = 0; i < info->chain_len; i++) {
+        sd_cert_summary *s = &info->chain[i];
+        free(s->subject);
+        free(s->issuer);
+        free(s->not_before);
+        free(s->not_after);
+        sd_strlist_free(&s->names);
+    }
+    memset(info, 0, sizeof *info);
+}

@@ -1,0 +1,58 @@
+/* TLS with OpenSSL: one client context per run (system store plus --ca-file),
+ * and what a handshake shows: protocol, cipher, every certificate problem of
+ * the chain, whether the name matches, and the chain itself. */
+#ifndef SD_NET_TLS_H
+#define SD_NET_TLS_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/util.h"
+
+typedef enum sd_tls_outcome {
+    SD_TLS_OK = 0,
+    SD_TLS_PLAINTEXT_REPLY,   /* the peer answered the ClientHello with plain text */
+    SD_TLS_VERSION,           /* no protocol version in common */
+    SD_TLS_FAILED,            /* the handshake failed for another reason */
+    SD_TLS_TIMEOUT,
+    SD_TLS_CLOSED,            /* the peer closed or reset the connection */
+} sd_tls_outcome;
+
+enum { SD_TLS_MAX_ERRORS = 8, SD_TLS_MAX_CHAIN = 8 };
+
+typedef struct sd_cert_summary {
+    char *subject, *issuer;
+    char *not_before, *not_after;   /* "2026-01-31 12:00:00 UTC" */
+    sd_strlist names;               /* DNS SANs, else the CN */
+    bool self_issued;
+} sd_cert_summary;
+
+typedef struct sd_tls_info {
+    sd_tls_outcome outcome;
+    char *error;                    /* one sentence when outcome != OK */
+    char *plaintext_reply;          /* the line a plaintext peer sent, if any */
+    char *version, *cipher, *group;
+    int verify_errors[SD_TLS_MAX_ERRORS];   /* X509_V_ERR_* of the chain, in order found */
+    int verify_depths[SD_TLS_MAX_ERRORS];
+    int verify_error_count;
+    bool name_matches;              /* the leaf covers the host name asked for */
+    sd_cert_summary chain[SD_TLS_MAX_CHAIN];   /* as the server sent it, leaf first */
+    int chain_len;
+    long days_left;                 /* of the leaf */
+} sd_tls_info;
+
+/* ca_file: extra PEM trust anchors or NULL. min_version: TLS1_2_VERSION for
+ * normal use, 0 to allow anything (to tell an old server from a broken one). */
+SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err);
+void sd_tls_context_free(SSL_CTX *ctx);
+
+/* Prepares an SSL object that records every verification problem into info
+ * instead of stopping at the first. */
+SSL *sd_tls_new_session(SSL_CTX *ctx, const char *host, sd_tls_info *info);
+/* After a successful handshake: fills version, cipher, chain and name match. */
+void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info);
+void sd_tls_info_clear(sd_tls_info *info);
+
+#endif

@@ -1,0 +1,309 @@
+#include "presets/preset.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/strbuf.h"
+
+extern const char sd_builtin_presets_text[];
+
+enum { MAX_PRESET_FILE = 1 << 20 };
+
+const char *sd_preset_status_name(sd_preset_status s)
+{
+    switch (s) {
+    case SD_PRESET_PREPARATION: return "preparation";
+    case SD_PRESET_BROKEN: return "broken";
+    default: return "ok";
+    }
+}
+
+static void preset_clear(sd_preset *p)
+{
+    free(p->id);
+    free(p->name);
+    sd_strlist_free(&p->domains);
+    sd_strlist_free(&p->mx_patterns);
+    for (size_t i = 0; i < p->server_count; i++)
+        free(p->servers[i].host);
+    free(p->servers);
+    free(p->username);
+    sd_strlist_free(&p->hints);
+    free(p->help_url);
+    free(p->origin);
+    memset(p, 0, sizeof *p);
+}
+
+void sd_preset_db_free(sd_preset_db *db)
+{
+    for (size_t i = 0; i < db->len; i++)
+        preset_clear(&db->items[i]);
+    free(db->items);
+    memset(db, 0, sizeof *db);
+}
+
+static void add_words(sd_strlist *list, char *value)
+{
+    char *save = NULL;
+    for (char *w = strtok_r(value, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+        sd_str_lower(w);
+        sd_strlist_add(list, w);
+    }
+}
+
+/* "host port security", e.g. "smtp.gmail.com 465 tls" */
+static int parse_server(sd_preset *p, sd_protocol proto, char *value, sd_error *err)
+{
+    char *save = NULL;
+    char *host = strtok_r(value, " \t", &save);
+    char *port = strtok_r(NULL, " \t", &save);
+    char *sec = strtok_r(NULL, " \t", &save);
+    sd_security security;
+    char *end = NULL;
+    long portnum = port ? strtol(port, &end, 10) : 0;
+    if (!host || !port || !sec || *end || portnum < 1 || portnum > 65535 ||
+        sd_security_parse(sec, &security) < 0)
+        return sd_fail(err, "expected 'HOST PORT tls|starttls|plain'");
+    p->servers = sd_xrealloc(p->servers, (p->server_count + 1) * sizeof *p->servers);
+    sd_preset_server *s = &p->servers[p->server_count++];
+    s->protocol = proto;
+    s->host = sd_xstrdup(host);
+    sd_str_lower(s->host);
+    s->port = (int)portnum;
+    s->security = security;
+    return 0;
+}
+
+static int parse_status(sd_preset *p, const char *value, sd_error *err)
+{
+    if (sd_str_ieq(value, "ok"))
+        p->status = SD_PRESET_OK;
+    else if (sd_str_ieq(value, "preparation"))
+        p->status = SD_PRESET_PREPARATION;
+    else if (sd_str_ieq(value, "broken"))
+        p->status = SD_PRESET_BROKEN;
+    else
+        return sd_fail(err, "status must be ok, preparation or broken");
+    return 0;
+}
+
+/* The username form: "address", "localpart" or a template. */
+static char *username_template(const char *value)
+{
+    if (sd_str_ieq(value, "address"))
+        return sd_xstrdup("%EMAILADDRESS%");
+    if (sd_str_ieq(value, "localpart"))
+        return sd_xstrdup("%EMAILLOCALPART%");
+    return sd_xstrdup(value);
+}
+
+static int parse_key(sd_preset *p, const char *key, char *value, sd_error *err)
+{
+    if (strcmp(key, "name") == 0) {
+        free(p->name);
+        p->name = sd_xstrdup(value);
+    } else if (strcmp(key, "domains") == 0) {
+        add_words(&p->domains, value);
+    } else if (strcmp(key, "mx") == 0) {
+        add_words(&p->mx_patterns, value);
+    } else if (strcmp(key, "smtp") == 0) {
+        return parse_server(p, SD_PROTO_SMTP, value, err);
+    } else if (strcmp(key, "imap") == 0) {
+        return parse_server(p, SD_PROTO_IMAP, value, err);
+    } else if (strcmp(key, "pop3") == 0) {
+        return parse_server(p, SD_PROTO_POP3, value, err);
+    } else if (strcmp(key, "username") == 0) {
+        free(p->username);
+        p->username = username_template(value);
+    } else if (strcmp(key, "auth") == 0) {
+        p->auth = sd_auth_parse_list(value);
+        if (!p->auth)
+            return sd_fail(err, "no known mechanism in 'auth'");
+    } else if (strcmp(key, "status") == 0) {
+        return parse_status(p, value, err);
+    } else if (strcmp(key, "hint") == 0) {
+        sd_strlist_add(&p->hints, value);
+    } else if (strcmp(key, "help") == 0) {
+        free(p->help_url);
+        p->help_url = sd_xstrdup(value);
+    } else {
+        return sd_fail(err, "unknown key '%s'", key);
+    }
+    return 0;
+}
+
+static int finish_preset(sd_preset_db *db, sd_preset *p, sd_error *err)
+{
+    if (!p->id)
+        return 0;
+    if (p->domains.len == 0 && p->mx_patterns.len == 0)
+        return sd_fail(err, "preset '%s' names no domains and no mx patterns", p->id);
+    if (!p->name)
+        p->name = sd_xstrdup(p->id);
+    if (!p->username)
+        p->username = sd_xstrdup("%EMAILADDRESS%");
+    for (size_t i = 0; i < db->len; i++) {
+        if (strcmp(db->items[i].id, p->id) == 0) {       /* a later file overrides */
+            preset_clear(&db->items[i]);
+            db->items[i] = *p;
+            memset(p, 0, sizeof *p);
+            return 0;
+        }
+    }
+    if (db->len == db->cap) {
+        db->cap = db->cap ? db->cap * 2 : 64;
+        db->items = sd_xrealloc(db->items, db->cap * sizeof *db->items);
+    }
+    db->items[db->len++] = *p;
+    memset(p, 0, sizeof *p);
+    return 0;
+}
+
+int sd_preset_db_parse(sd_preset_db *db, const char *text, const char *origin, sd_error *err)
+{
+    char *copy = sd_xstrdup(text), *save = NULL;
+    sd_preset cur = {0};
+    int lineno = 0, rc = 0;
+    sd_error local;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        lineno++;
+        char *s = sd_str_trim(line);
+        if (*s == '#' || *s == '\0')
+            continue;
+        if (*s == '[') {
+            char *close = strchr(s, ']');
+            if (!close || close == s + 1) {
+                rc = sd_fail(err, "%s:%d: a section header needs the form [id]", origin, lineno);
+                break;
+            }
+            if (finish_preset(db, &cur, &local) < 0) {
+                rc = sd_fail(err, "%s:%d: %s", origin, lineno, local.msg);
+                break;
+            }
+            cur.id = sd_xstrndup(s + 1, (size_t)(close - s - 1));
+            cur.origin = sd_xstrdup(origin);
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq || !cur.id) {
+            rc = sd_fail(err, "%s:%d: expected 'key = value' inside a [preset] section", origin, lineno);
+            break;
+        }
+        *eq = '\0';
+        char *key = sd_str_trim(s), *value = sd_str_trim(eq + 1);
+        if (parse_key(&cur, key, value, &local) < 0) {
+            rc = sd_fail(err, "%s:%d: %s", origin, lineno, local.msg);
+            break;
+        }
+    }
+    if (rc == 0 && finish_preset(db, &cur, &local) < 0)
+        rc = sd_fail(err, "%s: %s", origin, local.msg);
+    preset_clear(&cur);
+    free(copy);
+    return rc;
+}
+
+int sd_preset_db_load_builtin(sd_preset_db *db, sd_error *err)
+{
+    return sd_preset_db_parse(db, sd_builtin_presets_text, "built-in", err);
+}
+
+static int load_file(sd_preset_db *db, const char *path, sd_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return sd_fail(err, "cannot open %s: %s", path, strerror(errno));
+    sd_buf b = {.limit = MAX_PRESET_FILE};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (sd_buf_append(&b, chunk, n) < 0)
+            break;
+    fclose(f);
+    int rc;
+    if (b.overflowed)
+        rc = sd_fail(err, "%s is larger than %d bytes", path, MAX_PRESET_FILE);
+    else
+        rc = sd_preset_db_parse(db, b.data ? b.data : "", path, err);
+    sd_buf_free(&b);
+    return rc;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sd_preset_db_load_dir(sd_preset_db *db, const char *dir, sd_error *err)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    sd_strlist names = {0};
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.' && sd_str_has_suffix_i(e->d_name, ".conf"))
+            sd_strlist_add_owned(&names, sd_xasprintf("%s/%s", dir, e->d_name));
+    closedir(d);
+    if (names.len)
+        qsort(names.items, names.len, sizeof *names.items, compare_names);
+    int rc = 0;
+    for (size_t i = 0; i < names.len && rc == 0; i++)
+        rc = load_file(db, names.items[i], err);
+    sd_strlist_free(&names);
+    return rc;
+}
+
+int sd_preset_db_load_all(sd_preset_db *db, sd_error *err)
+{
+    if (sd_preset_db_load_builtin(db, err) < 0)
+        return -1;
+    if (sd_preset_db_load_dir(db, SYSCONFDIR "/smtpdoctor/presets", err) < 0)
+        return -1;
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    char *user_dir = NULL;
+    if (xdg && *xdg)
+        user_dir = sd_xasprintf("%s/smtpdoctor/presets", xdg);
+    else if (home && *home)
+        user_dir = sd_xasprintf("%s/.config/smtpdoctor/presets", home);
+    int rc = user_dir ? sd_preset_db_load_dir(db, user_dir, err) : 0;
+    free(user_dir);
+    return rc;
+}
+
+static bool matches_any(const sd_strlist *patterns, const char *name)
+{
+    for (size_t i = 0; i < patterns->len; i++)
+        if (sd_host_glob(patterns->items[i], name))
+            return true;
+    return false;
+}
+
+/* Later presets (user files) win, so search from the end. */
+const sd_preset *sd_preset_find_domain(const sd_preset_db *db, const char *domain)
+{
+    for (size_t i = db->len; i-- > 0;)
+        if (matches_any(&db->items[i].domains, domain))
+            return &db->items[i];
+    return NULL;
+}
+
+const sd_preset *sd_preset_find_mx(const sd_preset_db *db, const char *mx_host)
+{
+    for (size_t i = db->len; i-- > 0;)
+        if (matches_any(&db->items[i].mx_patterns, mx_host))
+            return &db->items[i];
+    return NULL;
+}
+
+const sd_preset *sd_preset_find_id(const sd_preset_db *db, const char *id)
+{
+    for (size_t i = db->len; i-- > 0;)
+        if (sd_str_ieq(db->items[i].id, id))
+            return &db->items[i];
+    return NULL;
+}

@@ -1,0 +1,118 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "presets/preset.h"
+#include "tests/unit/harness.h"
+
+static void test_builtin_loads(void)
+{
+    sd_preset_db db = {0};
+    sd_error err = {{0}};
+    CHECK_INT(sd_preset_db_load_builtin(&db, &err), 0);
+    CHECK(db.len >= 30);
+    for (size_t i = 0; i < db.len; i++) {
+        const sd_preset *p = &db.items[i];
+        if (p->status != SD_PRESET_BROKEN && p->server_count == 0)
+            harness_fail(__FILE__, __LINE__, "preset %s has no servers", p->id);
+        if (p->status != SD_PRESET_OK && p->hints.len == 0)
+            harness_fail(__FILE__, __LINE__, "preset %s needs preparation but has no hint", p->id);
+        if (!p->help_url)
+            harness_fail(__FILE__, __LINE__, "preset %s has no help page", p->id);
+    }
+    sd_preset_db_free(&db);
+}
+
+static void expect_smtp(const sd_preset_db *db, const char *domain, const char *host, int port,
+                        sd_security sec)
+{
+    const sd_preset *p = sd_preset_find_domain(db, domain);
+    if (!p) {
+        harness_fail(__FILE__, __LINE__, "no preset for %s", domain);
+        return;
+    }
+    CHECK_STR(p->servers[0].host, host);
+    CHECK_INT(p->servers[0].port, port);
+    CHECK_INT(p->servers[0].security, sec);
+}
+
+static void test_known_providers(void)
+{
+    sd_preset_db db = {0};
+    sd_error err;
+    CHECK_INT(sd_preset_db_load_builtin(&db, &err), 0);
+    expect_smtp(&db, "gmail.com", "smtp.gmail.com", 465, SD_SEC_TLS);
+    expect_smtp(&db, "googlemail.com", "smtp.gmail.com", 465, SD_SEC_TLS);
+    expect_smtp(&db, "inbox.ru", "smtp.mail.ru", 465, SD_SEC_TLS);
+    expect_smtp(&db, "list.ru", "smtp.mail.ru", 465, SD_SEC_TLS);
+    expect_smtp(&db, "bk.ru", "smtp.mail.ru", 465, SD_SEC_TLS);
+    expect_smtp(&db, "internet.ru", "smtp.mail.ru", 465, SD_SEC_TLS);
+    expect_smtp(&db, "hotmail.com", "smtp-mail.outlook.com", 587, SD_SEC_STARTTLS);
+    expect_smtp(&db, "contoso.onmicrosoft.com", "smtp.office365.com", 587, SD_SEC_STARTTLS);
+    expect_smtp(&db, "icloud.com", "smtp.mail.me.com", 587, SD_SEC_STARTTLS);
+    expect_smtp(&db, "GMX.DE", "mail.gmx.net", 465, SD_SEC_TLS);
+    const sd_preset *g = sd_preset_find_domain(&db, "gmail.com");
+    CHECK_INT(g->status, SD_PRESET_PREPARATION);
+    CHECK(strstr(g->hints.items[0], "app password") != NULL);
+    CHECK(sd_preset_find_domain(&db, "example.com") == NULL);
+    CHECK(sd_preset_find_domain(&db, "notgmail.com") == NULL);
+    const sd_preset *m = sd_preset_find_mx(&db, "aspmx.l.google.com.");
+    CHECK(m && strcmp(m->id, "google-workspace") == 0);
+    m = sd_preset_find_mx(&db, "contoso-com.mail.protection.outlook.com");
+    CHECK(m && strcmp(m->id, "microsoft365") == 0);
+    m = sd_preset_find_mx(&db, "hotmail-com.olc.protection.outlook.com");
+    CHECK(m && strcmp(m->id, "outlook") == 0);
+    const sd_preset *t = sd_preset_find_domain(&db, "tutanota.com");
+    CHECK(t && t->status == SD_PRESET_BROKEN && t->server_count == 0);
+    sd_preset_db_free(&db);
+}
+
+static void test_format_errors(void)
+{
+    sd_preset_db db = {0};
+    sd_error err = {{0}};
+    CHECK_INT(sd_preset_db_parse(&db, "[x]\ndomains = x.example\nsmtp = host\n", "t.conf", &err), -1);
+    CHECK(strstr(err.msg, "t.conf:3") != NULL);
+    CHECK_INT(sd_preset_db_parse(&db, "domains = a.example\n", "t.conf", &err), -1);
+    CHECK_INT(sd_preset_db_parse(&db, "[x]\ncolour = blue\ndomains = a.example\n", "t.conf", &err), -1);
+    CHECK(strstr(err.msg, "unknown key 'colour'") != NULL);
+    CHECK_INT(sd_preset_db_parse(&db, "[x]\nsmtp = a.example 465 tls\n", "t.conf", &err), -1);
+    CHECK(strstr(err.msg, "no domains") != NULL);
+    CHECK_INT(sd_preset_db_parse(&db, "[x]\ndomains = a.example\nsmtp = h.example 99999 tls\n", "t.conf", &err), -1);
+    sd_preset_db_free(&db);
+}
+
+static void test_user_files_override(void)
+{
+    char dir[] = "/tmp/sdpresetXXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[256];
+    snprintf(path, sizeof path, "%s/mine.conf", dir);
+    FILE *f = fopen(path, "w");
+    fputs("[gmail]\nname = My Gmail\ndomains = gmail.com\nsmtp = relay.example.net 2525 starttls\n"
+          "[corp]\ndomains = corp.example\nsmtp = mail.corp.example 465 tls\nusername = localpart\n", f);
+    fclose(f);
+    sd_preset_db db = {0};
+    sd_error err;
+    CHECK_INT(sd_preset_db_load_builtin(&db, &err), 0);
+    size_t before = db.len;
+    CHECK_INT(sd_preset_db_load_dir(&db, dir, &err), 0);
+    CHECK_INT(db.len, before + 1);
+    const sd_preset *g = sd_preset_find_domain(&db, "gmail.com");
+    CHECK_STR(g->name, "My Gmail");
+    CHECK_STR(g->servers[0].host, "relay.example.net");
+    const sd_preset *c = sd_preset_find_domain(&db, "corp.example");
+    CHECK_STR(c->username, "%EMAILLOCALPART%");
+    CHECK_INT(sd_preset_db_load_dir(&db, "/nonexistent/dir", &err), 0);
+    sd_preset_db_free(&db);
+    unlink(path);
+    rmdir(dir);
+}
+
+TEST_LIST(preset_tests) = {
+    {"presets: built-in data loads and is complete", test_builtin_loads},
+    {"presets: known providers", test_known_providers},
+    {"presets: format errors name file and line", test_format_errors},
+    {"presets: user files add and override", test_user_files_override},
+    {NULL, NULL},
+};
