@@ -611,10 +611,10 @@ static void mark_unresolvable(run *r)
         const host_entry *h = find_host(r, c->host);
         if (c->protocol != SD_PROTO_SMTP || !h || !h->done || h->status == SD_DNS_OK)
             continue;
-        if (c->sources & SD_SRC_PRESET) {
+        if (c->provider_id) {
             /* The provider's server exists: the look-up failing says more
              * about this network's DNS than about the provider. */
-            c->probe_note = sd_xasprintf("not checked: %s does not resolve from here (%s)", c->host,
+            c->probe_note = sd_xasprintf("%s does not resolve from here (%s)", c->host,
                                          sd_dns_status_name(h->status));
         } else if (h->status == SD_DNS_NXDOMAIN || h->status == SD_DNS_NODATA) {
             c->probe_failed = true;

@@ -350,10 +350,13 @@ size_t sd_resolver_pollfds(sd_resolver *r, struct pollfd *fds, size_t max)
     int bits = ares_getsock(r->channel, socks, ARES_GETSOCK_MAXNUM);
     size_t n = 0;
     for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
+        /* c-ares's own ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31
+         * places, which is undefined; test the bits as unsigned. */
+        unsigned mask = (unsigned)bits;
         short events = 0;
-        if (ARES_GETSOCK_READABLE(bits, i))
+        if (mask & (1u << i))
             events |= POLLIN;
-        if (ARES_GETSOCK_WRITABLE(bits, i))
+        if (mask & (1u << (i + ARES_GETSOCK_MAXNUM)))
             events |= POLLOUT;
         if (!events)
             continue;

@@ -202,7 +202,7 @@ int sd_session_open(const sd_session_request *req, sd_session *s)
 
 void sd_session_close(sd_session *s)
 {
-    if (s->conn.fd >= 0 && s->ready) {
+    if (s->conn.fd >= 0 && s->ready && !s->conn.closed_by_peer) {
         sd_smtp_reply r;
         const char *why = NULL;
         int saved = s->conn.timeout_ms;
@@ -212,7 +212,6 @@ void sd_session_close(sd_session *s)
         s->conn.timeout_ms = saved;
     }
     sd_conn_close(&s->conn);
-    s->ready = false;
 }
 
 void sd_session_free(sd_session *s)

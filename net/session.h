@@ -43,7 +43,7 @@ typedef struct sd_session {
     bool tls_attempted;
     sd_tls_info tls;
     sd_strlist transcript;
-    bool ready;                   /* EHLO done: AUTH or MAIL may follow */
+    bool ready;                   /* the session got through EHLO (and stays so after close) */
     int64_t elapsed_ms;
 } sd_session;
 

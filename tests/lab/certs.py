@@ -1,0 +1,82 @@
+"""Certificates for the lab, made at test time with the openssl command:
+a root CA, an intermediate CA, and leaf certificates signed by the
+intermediate (or by other issuers, to provoke certificate faults)."""
+import os
+import subprocess
+
+
+def _run(*args):
+    subprocess.run(["openssl", *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+class CertFactory:
+    def __init__(self, workdir):
+        self.dir = os.path.join(workdir, "certs")
+        os.makedirs(self.dir, exist_ok=True)
+        self.root_key, self.root_cert = self._ca("root", "smtpdoctor Lab Root CA", None)
+        self.inter_key, self.inter_cert = self._ca("inter", "smtpdoctor Lab Intermediate CA",
+                                                   (self.root_key, self.root_cert))
+        self.ca_file = self.root_cert
+
+    def _path(self, name, ext):
+        return os.path.join(self.dir, f"{name}.{ext}")
+
+    def _ca(self, name, cn, issuer, days=3650):
+        key, cert = self._path(name, "key"), self._path(name, "pem")
+        _run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
+        ext = self._path(name, "ext")
+        with open(ext, "w") as f:
+            f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                    "subjectKeyIdentifier=hash\n")
+        if issuer is None:
+            _run("req", "-new", "-x509", "-key", key, "-out", cert, "-days", str(days),
+                 "-subj", f"/O=smtpdoctor lab/CN={cn}", "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        else:
+            csr = self._path(name, "csr")
+            _run("req", "-new", "-key", key, "-out", csr, "-subj", f"/O=smtpdoctor lab/CN={cn}")
+            _run("x509", "-req", "-in", csr, "-CA", issuer[1], "-CAkey", issuer[0], "-CAcreateserial",
+                 "-out", cert, "-days", str(days), "-extfile", ext)
+        return key, cert
+
+    def leaf(self, name, hosts, days=365, not_before_days=0, issuer=None, self_signed=False,
+             with_chain=True):
+        """A server certificate for hosts (DNS names or IPs); returns
+        (cert_chain_file, key_file). The chain file holds the leaf and, unless
+        with_chain is False, the intermediate."""
+        key, cert = self._path(name, "key"), self._path(name, "crt")
+        _run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
+        sans = ",".join(("IP:" if h.replace(".", "").isdigit() else "DNS:") + h for h in hosts)
+        ext = self._path(name, "ext")
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
+                    "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+        subj = f"/CN={hosts[0]}"
+        if self_signed:
+            _run("req", "-new", "-x509", "-key", key, "-out", cert, "-days", str(days), "-subj", subj,
+                 "-addext", f"subjectAltName={sans}")
+            chain = cert
+        else:
+            ikey, icert = issuer or (self.inter_key, self.inter_cert)
+            csr = self._path(name, "csr")
+            _run("req", "-new", "-key", key, "-out", csr, "-subj", subj)
+            args = ["x509", "-req", "-in", csr, "-CA", icert, "-CAkey", ikey, "-CAcreateserial",
+                    "-out", cert, "-extfile", ext]
+            if not_before_days:
+                # a certificate valid only in the future (or already expired)
+                args += ["-not_before", _date(not_before_days), "-not_after", _date(not_before_days + days)]
+            else:
+                args += ["-days", str(days)]
+            _run(*args)
+            chain = self._path(name, "chain.pem")
+            with open(chain, "w") as out:
+                out.write(open(cert).read())
+                if with_chain and issuer is None:
+                    out.write(open(self.inter_cert).read())
+        return chain, key
+
+
+def _date(days_from_now):
+    import datetime
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_from_now)
+    return t.strftime("%Y%m%d%H%M%SZ")

@@ -1,0 +1,163 @@
+"""The smtpdoctor test lab: a real DNS server (dnsmasq), a web server for
+autoconfig documents and a fake central ISPDB, and scripted SMTP servers, all
+on loopback addresses inside a network namespace that the test run creates.
+
+Use:
+    lab = Lab()                       # a fresh work folder
+    lab.host("smtp.example.test", "127.0.0.20")
+    lab.web.route("https", "autoconfig.example.test", "/mail/config-v1.1.xml", body=...)
+    lab.smtp("127.0.0.20", 465, SmtpBehaviour("tls", cert=lab.cert_for("smtp.example.test")))
+    lab.start()
+    result = lab.run("discover", "--json", "user@example.test")
+    lab.stop()                        # nothing is left behind
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from certs import CertFactory
+from httpd import WebServer
+from smtpd import SmtpServers
+
+DNS_IP = "127.0.0.53"
+WEB_IP = "127.0.0.80"
+DEAD_DNS_IP = "127.0.0.99"      # nothing listens there: an unreachable DNS server
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("SMTPDOCTOR", os.path.join(ROOT, "smtpdoctor"))
+
+
+def in_namespace():
+    return os.environ.get("SMTPDOCTOR_LAB_NETNS") == "1"
+
+
+class Result:
+    def __init__(self, proc, elapsed):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.elapsed = elapsed
+        try:
+            self.json = json.loads(self.out)
+        except ValueError:
+            self.json = None
+
+    def __repr__(self):
+        return f"rc={self.rc} elapsed={self.elapsed:.2f}s\nstdout:\n{self.out}\nstderr:\n{self.err}"
+
+
+class Lab:
+    def __init__(self):
+        if not in_namespace():
+            raise RuntimeError("the lab runs only inside its own network namespace (tests/run)")
+        self.dir = tempfile.mkdtemp(prefix="smtpdoctor-lab-")
+        self.certs = CertFactory(self.dir)
+        self.records = []          # dnsmasq configuration lines
+        self.web_names = set()
+        self.web = WebServer(WEB_IP)
+        self.smtp_servers = SmtpServers()
+        self.pending_smtp = []
+        self.dnsmasq = None
+        self._leafs = {}
+
+    # -- DNS ------------------------------------------------------------
+    def host(self, name, ip):
+        self.records.append(f"host-record={name},{ip}")
+
+    def srv(self, name, target, port, priority=0, weight=0):
+        self.records.append(f"srv-host={name},{target},{port},{priority},{weight}")
+
+    def mx(self, domain, host, preference=10):
+        self.records.append(f"mx-host={domain},{host},{preference}")
+
+    def cname(self, name, target):
+        self.records.append(f"cname={name},{target}")
+
+    def web_host(self, name):
+        """A name served by the lab's web server (http and https)."""
+        if name.lower() not in self.web_names:
+            self.web_names.add(name.lower())
+            self.host(name, WEB_IP)
+
+    def route(self, scheme, host, path, **kw):
+        """Serves a document at scheme://host/path (scheme: http, https or
+        both); the host is added to DNS and to the web certificate."""
+        self.web_host(host)
+        self.web.route(scheme, host, path, **kw)
+
+    # -- certificates and servers ----------------------------------------
+    def cert_for(self, *hosts, **kw):
+        key = (hosts, tuple(sorted(kw.items())))
+        if key not in self._leafs:
+            self._leafs[key] = self.certs.leaf(f"leaf{len(self._leafs)}", list(hosts), **kw)
+        return self._leafs[key]
+
+    def smtp(self, ip, port, behaviour):
+        self.pending_smtp.append((ip, port, behaviour))
+
+    @property
+    def ca_file(self):
+        return self.certs.ca_file
+
+    # -- life cycle ------------------------------------------------------
+    def start(self):
+        subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        conf = os.path.join(self.dir, "dnsmasq.conf")
+        with open(conf, "w") as f:
+            f.write("no-resolv\nno-hosts\nbind-interfaces\nlocal=/#/\n")
+            f.write(f"listen-address={DNS_IP}\nport=53\nlog-facility={self.dir}/dnsmasq.log\n")
+            f.write("\n".join(self.records) + "\n")
+        self.dnsmasq = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "-C", conf,
+                                         f"--pid-file={self.dir}/dnsmasq.pid"])
+        names = sorted(self.web_names) or ["web.lab.test"]
+        self.web.start(*self.certs.leaf("web", names))
+        self.smtp_servers.start()
+        for ip, port, b in self.pending_smtp:
+            self.smtp_servers.add(ip, port, b)
+        self._wait_for_dns()
+
+    def _wait_for_dns(self):
+        import socket
+        for _ in range(100):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.connect((DNS_IP, 53))
+                s.send(b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04test\x00\x00\x01\x00\x01")
+                s.settimeout(0.1)
+                s.recv(512)
+                return
+            except OSError:
+                time.sleep(0.05)
+            finally:
+                s.close()
+        raise RuntimeError("dnsmasq did not start")
+
+    def stop(self):
+        self.web.stop()
+        self.smtp_servers.stop()
+        if self.dnsmasq:
+            self.dnsmasq.send_signal(signal.SIGTERM)
+            self.dnsmasq.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # -- running the program ---------------------------------------------
+    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None):
+        cmd = [BINARY]
+        if dns:
+            cmd += ["--dns-server", dns]
+        if ca:
+            cmd += ["--ca-file", self.ca_file]
+        cmd += list(args)
+        e = dict(os.environ)
+        e.pop("SMTPDOCTOR_PASSWORD", None)
+        e["XDG_CONFIG_HOME"] = os.path.join(self.dir, "xdg")
+        e["NO_COLOR"] = "1"
+        e.update(env or {})
+        prefix = os.environ.get("SMTPDOCTOR_WRAPPER", "").split()
+        start = time.monotonic()
+        proc = subprocess.run(prefix + cmd, capture_output=True, text=True, timeout=timeout, input=stdin, env=e)
+        return Result(proc, time.monotonic() - start)
