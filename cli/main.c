@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "discover/discover.h"
+#include "presets/knowledge.h"
 #include "presets/preset.h"
 
 static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
@@ -30,6 +31,98 @@ static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
     return rc;
 }
 
+static sd_diag_request diag_request(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
+{
+    sd_diag_request req = {
+        .host = cli->host, .port = cli->port, .security = cli->security,
+        .address = cli->has_address ? &cli->address : NULL,
+        .username = cli->user ? cli->user : cli->has_address ? cli->address.address : NULL,
+        .password = cli->password, .dns_servers = cli->dns_servers, .ca_file = cli->ca_file,
+        .timeout_ms = cli->timeout_ms, .insecure = cli->insecure,
+        .allow_plaintext_auth = cli->allow_plaintext_auth, .keep_transcript = cli->verbose,
+        .presets = presets, .knowledge = k,
+    };
+    return req;
+}
+
+/* The settings as tested, in the shape of a candidate. */
+static sd_server tested_settings(const sd_diag_result *r, const char *username, unsigned sources, bool trusted)
+{
+    sd_server s = {
+        .protocol = SD_PROTO_SMTP, .host = r->host, .port = r->port, .security = r->security,
+        .username = (char *)username, .auth = r->auth_offered, .sources = sources, .trusted = trusted,
+        .verified = r->reached_smtp && r->status != SD_CHECK_FAIL,
+    };
+    return s;
+}
+
+static int finish_diagnosis(const sd_cli *cli, const sd_diag_result *r, const sd_server *tested,
+                            const sd_discovery *d)
+{
+    if (cli->json) {
+        sd_print_diagnosis_json(cli, r, tested, d);
+    } else {
+        if (d)
+            sd_print_discovery_brief(cli, d);
+        sd_print_diagnosis_text(cli, r);
+    }
+    return r->status == SD_CHECK_FAIL ? SD_EXIT_FAIL : SD_EXIT_OK;
+}
+
+static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
+{
+    sd_diag_request req = diag_request(cli, presets, k);
+    sd_diag_result r;
+    sd_error err;
+    if (sd_diagnose(&req, &r, &err) < 0) {
+        fprintf(stderr, "smtpdoctor: %s\n", err.msg);
+        return SD_EXIT_USAGE;
+    }
+    sd_server tested = tested_settings(&r, req.username, SD_SRC_USER, true);
+    int rc = finish_diagnosis(cli, &r, &tested, NULL);
+    sd_diag_result_free(&r);
+    return rc;
+}
+
+/* smtpdoctor ADDRESS: discover, then diagnose the best candidate, with the
+ * others as the alternatives to try when it fails. */
+static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
+{
+    sd_discover_options opts = {
+        .dns_servers = cli->dns_servers, .ca_file = cli->ca_file, .ispdb_url = cli->ispdb_url,
+        .timeout_ms = cli->timeout_ms, .probe = cli->probe, .presets = presets,
+    };
+    sd_discovery d;
+    sd_error err;
+    if (sd_discover(&cli->address, &opts, &d, &err) < 0) {
+        fprintf(stderr, "smtpdoctor: %s\n", err.msg);
+        return SD_EXIT_USAGE;
+    }
+    if (sd_discovery_smtp_count(&d) == 0) {
+        int rc = sd_print_discovery(cli, &d);
+        sd_discovery_free(&d);
+        return rc;
+    }
+    const sd_server *best = &d.servers.items[0];
+    sd_diag_request req = diag_request(cli, presets, k);
+    req.host = best->host;
+    req.port = best->port;
+    req.security = best->security;
+    req.username = cli->user ? cli->user : best->username ? best->username : cli->address.address;
+    req.alternatives = &d.servers;
+    sd_diag_result r;
+    if (sd_diagnose(&req, &r, &err) < 0) {
+        fprintf(stderr, "smtpdoctor: %s\n", err.msg);
+        sd_discovery_free(&d);
+        return SD_EXIT_USAGE;
+    }
+    sd_server tested = tested_settings(&r, req.username, best->sources, best->trusted);
+    int rc = finish_diagnosis(cli, &r, &tested, &d);
+    sd_diag_result_free(&r);
+    sd_discovery_free(&d);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -47,19 +140,29 @@ int main(int argc, char **argv)
         sd_cli_free(&cli);
         return SD_EXIT_USAGE;
     }
+    sd_knowledge knowledge;
+    if (sd_knowledge_load_builtin(&knowledge, &err) < 0) {
+        fprintf(stderr, "smtpdoctor: %s\n", err.msg);
+        sd_preset_db_free(&presets);
+        sd_cli_free(&cli);
+        return SD_EXIT_INTERNAL;
+    }
     int rc;
     switch (cli.command) {
     case SD_CMD_PRESETS:
         rc = sd_print_presets(&cli, &presets);
         break;
     case SD_CMD_DIAG:
-        fprintf(stderr, "smtpdoctor: diag is not built yet\n");
-        rc = SD_EXIT_INTERNAL;
+        rc = run_diag(&cli, &presets, &knowledge);
         break;
-    default:
+    case SD_CMD_DISCOVER:
         rc = run_discover(&cli, &presets);
         break;
+    default:
+        rc = run_default(&cli, &presets, &knowledge);
+        break;
     }
+    sd_knowledge_free(&knowledge);
     sd_preset_db_free(&presets);
     sd_cli_free(&cli);
     return rc;

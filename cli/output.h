@@ -7,6 +7,7 @@
 
 #include "cli/json.h"
 #include "cli/options.h"
+#include "diag/diag.h"
 #include "discover/discover.h"
 #include "presets/preset.h"
 
@@ -23,6 +24,14 @@ void sd_json_server(sd_json *j, const sd_server *s, const char *address);
 
 /* `smtpdoctor discover`: returns the exit status. */
 int sd_print_discovery(const sd_cli *cli, const sd_discovery *d);
+
+/* `smtpdoctor diag` and the default command: the tested settings, the
+ * checks and the diagnosis (with the discovery behind it when d is set). */
+void sd_print_diagnosis_json(const sd_cli *cli, const sd_diag_result *r, const sd_server *tested,
+                             const sd_discovery *d);
+void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r);
+/* The discovery part of the default command's text output. */
+void sd_print_discovery_brief(const sd_cli *cli, const sd_discovery *d);
 
 /* `smtpdoctor presets`: returns the exit status. */
 int sd_print_presets(const sd_cli *cli, const sd_preset_db *db);

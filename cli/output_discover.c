@@ -270,3 +270,16 @@ int sd_print_discovery(const sd_cli *cli, const sd_discovery *d)
         text_discovery(cli, d);
     return sd_discovery_smtp_count(d) ? SD_EXIT_OK : SD_EXIT_FAIL;
 }
+
+void sd_print_discovery_brief(const sd_cli *cli, const sd_discovery *d)
+{
+    sd_style st = sd_style_for(stdout);
+    const sd_server *b = &d->servers.items[0];
+    printf("%sSettings for %s%s: %s port %d with %s, username %s (from %s)\n", st.bold, cli->address.address,
+           st.reset, b->host, b->port, sd_security_label(b->security), b->username ? b->username : cli->address.address,
+           source_phrase(sd_source_primary(b->sources)));
+    if (!cli->quiet)
+        for (size_t i = 0; i < d->hints.len; i++)
+            printf("  %shint:%s %s\n", st.yellow, st.reset, d->hints.items[i]);
+    printf("\n");
+}

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <poll.h>
 #include <stdio.h>
@@ -87,8 +88,10 @@ static sd_tcp_status overall(const sd_tcp_attempt *a, size_t n)
 sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
                            sd_tcp_attempt *attempts, size_t *attempt_count)
 {
+    int cancel_fd = c->cancel_fd;
     memset(c, 0, sizeof *c);
     c->fd = -1;
+    c->cancel_fd = cancel_fd;
     c->timeout_ms = timeout_ms;
     c->in.limit = 2 * SD_MAX_LINE;
     size_t n = addresses->len < SD_MAX_ATTEMPTS ? addresses->len : SD_MAX_ATTEMPTS;
@@ -111,7 +114,12 @@ sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, in
         int64_t left = deadline - sd_now_ms();
         if (left <= 0)
             break;
-        int rc = poll(fds, (nfds_t)n, (int)left);
+        struct pollfd cancel = {.fd = c->cancel_fd, .events = POLLIN};
+        if (c->cancel_fd >= 0 && poll(&cancel, 1, 0) > 0) {
+            c->cancelled = true;
+            break;
+        }
+        int rc = poll(fds, (nfds_t)n, (int)(left > 100 && c->cancel_fd >= 0 ? 100 : left));
         if (rc < 0 && errno != EINTR)
             break;
         for (size_t i = 0; i < n && rc > 0; i++) {
@@ -163,16 +171,22 @@ void sd_conn_close(sd_conn *c)
     sd_buf_free(&c->in);
 }
 
-static int wait_fd(int fd, short events, int64_t deadline)
+/* Waits for fd, or for the connection's cancel descriptor: 1 ready, 0
+ * deadline, -1 error or cancelled. */
+static int wait_conn(sd_conn *c, short events, int64_t deadline)
 {
     for (;;) {
         int64_t left = deadline - sd_now_ms();
         if (left <= 0)
             return 0;
-        struct pollfd p = {.fd = fd, .events = events};
-        int rc = poll(&p, 1, (int)left);
+        struct pollfd p[2] = {{.fd = c->fd, .events = events}, {.fd = c->cancel_fd, .events = POLLIN}};
+        int rc = poll(p, c->cancel_fd >= 0 ? 2 : 1, (int)left);
         if (rc < 0 && errno == EINTR)
             continue;
+        if (rc > 0 && c->cancel_fd >= 0 && p[1].revents) {
+            c->cancelled = true;
+            return -1;
+        }
         return rc < 0 ? -1 : rc;
     }
 }
@@ -198,7 +212,7 @@ static int fill(sd_conn *c, int64_t deadline, const char **why)
                 *why = c->reset_by_peer ? "the connection was reset" : "the server closed the connection";
                 return -1;
             }
-            int w = wait_fd(c->fd, ev, deadline);
+            int w = wait_conn(c, ev, deadline);
             if (w <= 0) {
                 *why = "timed out waiting for the server";
                 return w == 0 ? 0 : -1;
@@ -215,7 +229,7 @@ static int fill(sd_conn *c, int64_t deadline, const char **why)
                 *why = c->reset_by_peer ? "the connection was reset" : "the server closed the connection";
                 return -1;
             }
-            int w = wait_fd(c->fd, POLLIN, deadline);
+            int w = wait_conn(c, POLLIN, deadline);
             if (w <= 0) {
                 *why = "timed out waiting for the server";
                 return w == 0 ? 0 : -1;
@@ -228,7 +242,7 @@ int sd_conn_wait_readable(sd_conn *c, int wait_ms)
 {
     if (c->in.len > 0 || (c->ssl && SSL_pending(c->ssl) > 0))
         return 1;
-    return wait_fd(c->fd, POLLIN, sd_now_ms() + wait_ms);
+    return wait_conn(c, POLLIN, sd_now_ms() + wait_ms);
 }
 
 int sd_conn_read_line(sd_conn *c, char **line, const char **why)
@@ -288,20 +302,12 @@ int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why)
                 return -1;
             }
         }
-        if (wait_fd(c->fd, ev, deadline) <= 0) {
+        if (wait_conn(c, ev, deadline) <= 0) {
             *why = "timed out sending to the server";
             return -1;
         }
     }
     return 0;
-}
-
-ssize_t sd_conn_peek(sd_conn *c, unsigned char *buf, size_t len, int wait_ms)
-{
-    if (wait_fd(c->fd, POLLIN, sd_now_ms() + wait_ms) <= 0)
-        return 0;
-    ssize_t n = recv(c->fd, buf, len, MSG_PEEK);
-    return n;
 }
 
 /* Reads the plain text a non-TLS peer sent back, for the report. */
@@ -336,47 +342,67 @@ static int tls_fail(sd_tls_info *info, sd_tls_outcome outcome, const char *msg)
     return -1;
 }
 
+/* Watches the first bytes the peer sends before OpenSSL reads them: when
+ * they are not a TLS record (a "220" greeting, an HTTP reply), the read is
+ * refused, so the text stays in the socket for us to show. Doing this inside
+ * OpenSSL's own read leaves no moment in which it could swallow them first. */
+typedef struct first_read_watch {
+    int fd;
+    bool checked;
+    bool plaintext;
+} first_read_watch;
+
+static long watch_first_read(BIO *b, int oper, const char *argp, size_t len, int argi, long argl,
+                             int ret, size_t *processed)
+{
+    (void)argp;
+    (void)len;
+    (void)argi;
+    (void)argl;
+    (void)processed;
+    first_read_watch *w = (first_read_watch *)BIO_get_callback_arg(b);
+    if (oper != BIO_CB_READ || w->checked)
+        return ret;
+    unsigned char first;
+    ssize_t n = recv(w->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n != 1)
+        return ret;                        /* nothing yet, or closed: let the read say so */
+    w->checked = true;
+    if (first >= 0x14 && first <= 0x17)    /* change_cipher_spec, alert, handshake, data */
+        return ret;
+    w->plaintext = true;
+    return -1;
+}
+
 int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info)
 {
     SSL *ssl = sd_tls_new_session(ctx, sni_host, info);
     if (!ssl)
         return tls_fail(info, SD_TLS_FAILED, "cannot create a TLS session");
     SSL_set_fd(ssl, c->fd);
+    first_read_watch watch = {.fd = c->fd};
+    BIO *rbio = SSL_get_rbio(ssl);
+    BIO_set_callback_arg(rbio, (char *)&watch);
+    BIO_set_callback_ex(rbio, watch_first_read);
     int64_t deadline = sd_now_ms() + c->timeout_ms;
-    bool peeked = false;
+    int rc = 0;
     for (;;) {
         ERR_clear_error();
         int r = SSL_connect(ssl);
         if (r == 1)
             break;
         int e = SSL_get_error(ssl, r);
-        if (e == SSL_ERROR_WANT_READ && !peeked) {
-            /* The ClientHello is out: see whether TLS comes back, or the
-             * plaintext greeting of a server that wants no TLS yet. */
-            unsigned char first = 0;
-            int64_t left = deadline - sd_now_ms();
-            ssize_t n = sd_conn_peek(c, &first, 1, (int)(left > 0 ? left : 0));
-            if (n == 0 && deadline - sd_now_ms() <= 0) {
-                SSL_free(ssl);
-                return tls_fail(info, SD_TLS_TIMEOUT, "no answer to the TLS ClientHello");
-            }
-            if (n < 0 || n == 0) {
-                SSL_free(ssl);
-                return tls_fail(info, SD_TLS_CLOSED, "the server closed the connection during the TLS handshake");
-            }
-            peeked = true;
-            if (first < 0x14 || first > 0x17) {
-                info->plaintext_reply = read_plaintext_reply(c);
-                SSL_free(ssl);
-                return tls_fail(info, SD_TLS_PLAINTEXT_REPLY, "the server answered the TLS ClientHello in plain text");
-            }
-            continue;
+        if (watch.plaintext) {
+            info->plaintext_reply = read_plaintext_reply(c);
+            rc = tls_fail(info, SD_TLS_PLAINTEXT_REPLY, "the server answered the TLS ClientHello in plain text");
+            break;
         }
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-            int w = wait_fd(c->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
+            int w = wait_conn(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
             if (w <= 0) {
-                SSL_free(ssl);
-                return tls_fail(info, SD_TLS_TIMEOUT, "the TLS handshake timed out");
+                rc = tls_fail(info, SD_TLS_TIMEOUT, watch.checked ? "the TLS handshake timed out"
+                                                                  : "no answer to the TLS ClientHello");
+                break;
             }
             continue;
         }
@@ -388,10 +414,13 @@ int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_inf
         } else {
             snprintf(msg, sizeof msg, "the server closed the connection during the TLS handshake");
         }
-        sd_tls_outcome outcome = is_version_failure(err) ? SD_TLS_VERSION
-                               : err ? SD_TLS_FAILED : SD_TLS_CLOSED;
+        rc = tls_fail(info, is_version_failure(err) ? SD_TLS_VERSION : err ? SD_TLS_FAILED : SD_TLS_CLOSED, msg);
+        break;
+    }
+    BIO_set_callback_ex(rbio, NULL);
+    if (rc < 0) {
         SSL_free(ssl);
-        return tls_fail(info, outcome, msg);
+        return -1;
     }
     c->ssl = ssl;
     info->outcome = SD_TLS_OK;

@@ -40,6 +40,8 @@ typedef struct sd_conn {
     sd_strlist *transcript;  /* optional: every line sent and received */
     bool closed_by_peer;
     bool reset_by_peer;
+    int cancel_fd;           /* when >= 0 and readable, every wait ends at once */
+    bool cancelled;
 } sd_conn;
 
 /* Connects to the first address that answers; fills attempts (one per
@@ -56,8 +58,6 @@ int sd_conn_wait_readable(sd_conn *c, int wait_ms);
 int sd_conn_read_line(sd_conn *c, char **line, const char **why);
 /* Sends all of buf. */
 int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
-/* Peeks at the first bytes the peer sent without consuming them. */
-ssize_t sd_conn_peek(sd_conn *c, unsigned char *buf, size_t len, int wait_ms);
 
 /* Starts TLS as a client on the open connection. */
 int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ares.h>
 #include <netinet/in.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +70,11 @@ sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err)
      * so that one query stays within the timeout. */
     opts.timeout = r->timeout_ms / 3 > 0 ? r->timeout_ms / 3 : 1;
     opts.tries = 2;
-    int optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES;
+    /* Hand SERVFAIL and REFUSED answers to us instead of retrying them: c-ares
+     * 1.18 would report them as "connection refused", and the diagnosis must
+     * tell a failing resolver from one that cannot be reached. */
+    opts.flags = ARES_FLAG_NOCHECKRESP;
+    int optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
     int rc = ares_init_options(&r->channel, &opts, optmask);
     if (rc != ARES_SUCCESS) {
         sd_fail(err, "cannot set up the DNS resolver: %s", ares_strerror(rc));
@@ -262,7 +267,12 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
     int len = 0;
     /* EDNS with a 1232-byte buffer, and the AD bit set in the query, which
      * asks a validating resolver to say whether it validated (RFC 6840). */
-    int rc = ares_create_query(name, 1 /* IN */, type, 0, 1, &buf, &len, 1232);
+    /* With ares_send the caller picks the query ID: a random one, so that an
+     * off-path attacker cannot guess it. */
+    unsigned short id = 0;
+    if (RAND_bytes((unsigned char *)&id, sizeof id) != 1)
+        id = (unsigned short)(sd_now_ms() ^ (intptr_t)q);
+    int rc = ares_create_query(name, 1 /* IN */, type, id, 1, &buf, &len, 1232);
     if (rc != ARES_SUCCESS) {
         on_answer(q, rc, 0, NULL, 0);
         return;

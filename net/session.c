@@ -180,15 +180,26 @@ static int open_plaintext(const sd_session_request *req, sd_session *s)
                     sd_xasprintf("%s port %d expects SSL/TLS from the first byte, not a plaintext greeting",
                                  req->host, req->port));
     }
+    /* A server that waits for the client to speak (HTTP does) answers the
+     * ClientHello in its own protocol. */
+    const char *foreign = sd_smtp_foreign_protocol(s->tls.plaintext_reply);
+    char *reply = sd_xstrdup(s->tls.plaintext_reply);
     sd_tls_info_clear(&s->tls);
     s->tls_attempted = false;
-    return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting within %d seconds", req->timeout_ms / 1000));
+    if (foreign) {
+        char *msg = sd_xasprintf("a %s server answers on this port, not SMTP (it said \"%.60s\")", foreign, reply);
+        free(reply);
+        return fail(s, "smtp.not_smtp", msg);
+    }
+    free(reply);
+    return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
 }
 
 int sd_session_open(const sd_session_request *req, sd_session *s)
 {
     memset(s, 0, sizeof *s);
     s->conn.fd = -1;
+    s->conn.cancel_fd = req->cancel_fd ? *req->cancel_fd : -1;
     int64_t start = sd_now_ms();
     int rc = connect_tcp(req, s);
     if (rc == 0) {
@@ -225,6 +236,7 @@ void sd_session_free(sd_session *s)
     sd_strlist_free(&s->transcript);
     memset(s, 0, sizeof *s);
     s->conn.fd = -1;
+    s->conn.cancel_fd = -1;
 }
 
 typedef struct probe_job {

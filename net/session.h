@@ -26,6 +26,7 @@ typedef struct sd_session_request {
     int timeout_ms;               /* for each step */
     SSL_CTX *tls_ctx;
     bool keep_transcript;
+    const int *cancel_fd;         /* optional: readable means give up at once */
 } sd_session_request;
 
 typedef struct sd_session {

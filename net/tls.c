@@ -115,6 +115,11 @@ static void summarize(X509 *cert, sd_cert_summary *s)
     s->not_before = time_text(X509_get0_notBefore(cert));
     s->not_after = time_text(X509_get0_notAfter(cert));
     s->self_issued = X509_check_issued(cert, cert) == X509_V_OK;
+    AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
+    for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++)
+        if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_ca_issuers)
+            s->has_ca_issuers = true;
+    AUTHORITY_INFO_ACCESS_free(aia);
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     int count = sans ? sk_GENERAL_NAME_num(sans) : 0;
     for (int i = 0; i < count && s->names.len < 64; i++) {

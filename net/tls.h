@@ -27,6 +27,7 @@ typedef struct sd_cert_summary {
     char *not_before, *not_after;   /* "2026-01-31 12:00:00 UTC" */
     sd_strlist names;               /* DNS SANs, else the CN */
     bool self_issued;
+    bool has_ca_issuers;            /* names where its issuer can be fetched (AIA) */
 } sd_cert_summary;
 
 typedef struct sd_tls_info {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ini.h"
 #include "common/strbuf.h"
 
 extern const char sd_builtin_presets_text[];
@@ -162,47 +163,36 @@ static int finish_preset(sd_preset_db *db, sd_preset *p, sd_error *err)
     return 0;
 }
 
+typedef struct parse_state {
+    sd_preset_db *db;
+    sd_preset cur;
+    const char *origin;
+} parse_state;
+
+static int on_line(void *arg, const char *section, const char *key, const char *value, sd_error *err)
+{
+    parse_state *st = arg;
+    if (!section) {                          /* a new [id] begins */
+        if (finish_preset(st->db, &st->cur, err) < 0)
+            return -1;
+        st->cur.id = sd_xstrdup(key);
+        st->cur.origin = sd_xstrdup(st->origin);
+        return 0;
+    }
+    char *v = sd_xstrdup(value);
+    int rc = parse_key(&st->cur, key, v, err);
+    free(v);
+    return rc;
+}
+
 int sd_preset_db_parse(sd_preset_db *db, const char *text, const char *origin, sd_error *err)
 {
-    char *copy = sd_xstrdup(text), *save = NULL;
-    sd_preset cur = {0};
-    int lineno = 0, rc = 0;
+    parse_state st = {.db = db, .origin = origin};
+    int rc = sd_ini_parse(text, origin, on_line, &st, err);
     sd_error local;
-    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        lineno++;
-        char *s = sd_str_trim(line);
-        if (*s == '#' || *s == '\0')
-            continue;
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (!close || close == s + 1) {
-                rc = sd_fail(err, "%s:%d: a section header needs the form [id]", origin, lineno);
-                break;
-            }
-            if (finish_preset(db, &cur, &local) < 0) {
-                rc = sd_fail(err, "%s:%d: %s", origin, lineno, local.msg);
-                break;
-            }
-            cur.id = sd_xstrndup(s + 1, (size_t)(close - s - 1));
-            cur.origin = sd_xstrdup(origin);
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq || !cur.id) {
-            rc = sd_fail(err, "%s:%d: expected 'key = value' inside a [preset] section", origin, lineno);
-            break;
-        }
-        *eq = '\0';
-        char *key = sd_str_trim(s), *value = sd_str_trim(eq + 1);
-        if (parse_key(&cur, key, value, &local) < 0) {
-            rc = sd_fail(err, "%s:%d: %s", origin, lineno, local.msg);
-            break;
-        }
-    }
-    if (rc == 0 && finish_preset(db, &cur, &local) < 0)
+    if (rc == 0 && finish_preset(db, &st.cur, &local) < 0)
         rc = sd_fail(err, "%s: %s", origin, local.msg);
-    preset_clear(&cur);
-    free(copy);
+    preset_clear(&st.cur);
     return rc;
 }
 

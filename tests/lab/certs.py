@@ -30,14 +30,28 @@ class CertFactory:
                     "subjectKeyIdentifier=hash\n")
         if issuer is None:
             _run("req", "-new", "-x509", "-key", key, "-out", cert, "-days", str(days),
-                 "-subj", f"/O=smtpdoctor lab/CN={cn}", "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-subj", "/O=smtpdoctor lab/CN=" + cn.replace("/", "\\/"), "-addext", "basicConstraints=critical,CA:TRUE",
                  "-addext", "keyUsage=critical,keyCertSign,cRLSign")
         else:
             csr = self._path(name, "csr")
-            _run("req", "-new", "-key", key, "-out", csr, "-subj", f"/O=smtpdoctor lab/CN={cn}")
+            _run("req", "-new", "-key", key, "-out", csr, "-subj", "/O=smtpdoctor lab/CN=" + cn.replace("/", "\\/"))
             _run("x509", "-req", "-in", csr, "-CA", issuer[1], "-CAkey", issuer[0], "-CAcreateserial",
                  "-out", cert, "-days", str(days), "-extfile", ext)
         return key, cert
+
+    def _ca_config(self):
+        cfg = os.path.join(self.dir, "ca.cnf")
+        if not os.path.exists(cfg):
+            db = os.path.join(self.dir, "cadb")
+            os.makedirs(db, exist_ok=True)
+            open(os.path.join(db, "index.txt"), "w").close()
+            with open(os.path.join(db, "serial"), "w") as f:
+                f.write("1000\n")
+            with open(cfg, "w") as f:
+                f.write(f"[ca]\ndefault_ca = lab\n[lab]\ndatabase = {db}/index.txt\n"
+                        f"new_certs_dir = {db}\nserial = {db}/serial\ndefault_md = sha256\n"
+                        "policy = any\nunique_subject = no\n[any]\ncommonName = supplied\n")
+        return cfg
 
     def leaf(self, name, hosts, days=365, not_before_days=0, issuer=None, self_signed=False,
              with_chain=True):
@@ -50,7 +64,8 @@ class CertFactory:
         ext = self._path(name, "ext")
         with open(ext, "w") as f:
             f.write(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
-                    "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+                    "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
+                    "authorityInfoAccess=caIssuers;URI:http://ca.lab.test/issuer.crt\n")
         subj = f"/CN={hosts[0]}"
         if self_signed:
             _run("req", "-new", "-x509", "-key", key, "-out", cert, "-days", str(days), "-subj", subj,
@@ -60,23 +75,24 @@ class CertFactory:
             ikey, icert = issuer or (self.inter_key, self.inter_cert)
             csr = self._path(name, "csr")
             _run("req", "-new", "-key", key, "-out", csr, "-subj", subj)
-            args = ["x509", "-req", "-in", csr, "-CA", icert, "-CAkey", ikey, "-CAcreateserial",
-                    "-out", cert, "-extfile", ext]
             if not_before_days:
-                # a certificate valid only in the future (or already expired)
-                args += ["-not_before", _date(not_before_days), "-not_after", _date(not_before_days + days)]
+                # a certificate valid only in the future, or already expired:
+                # OpenSSL 3.0's x509 cannot set the start date, its ca command can
+                _run("ca", "-batch", "-config", self._ca_config(), "-cert", icert, "-keyfile", ikey,
+                     "-in", csr, "-out", cert, "-notext", "-extfile", ext,
+                     "-startdate", _date(not_before_days), "-enddate", _date(not_before_days + days))
             else:
-                args += ["-days", str(days)]
-            _run(*args)
+                _run("x509", "-req", "-in", csr, "-CA", icert, "-CAkey", ikey, "-CAcreateserial",
+                     "-out", cert, "-extfile", ext, "-days", str(days))
             chain = self._path(name, "chain.pem")
             with open(chain, "w") as out:
                 out.write(open(cert).read())
-                if with_chain and issuer is None:
-                    out.write(open(self.inter_cert).read())
+                if with_chain:
+                    out.write(open(icert).read())
         return chain, key
 
 
 def _date(days_from_now):
     import datetime
     t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_from_now)
-    return t.strftime("%Y%m%d%H%M%SZ")
+    return t.strftime("%y%m%d%H%M%SZ")

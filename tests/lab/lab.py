@@ -63,6 +63,8 @@ class Lab:
         self.pending_smtp = []
         self.dnsmasq = None
         self._leafs = {}
+        self.nft_rules = []
+        self.fault_dns = []
 
     # -- DNS ------------------------------------------------------------
     def host(self, name, ip):
@@ -89,6 +91,16 @@ class Lab:
         self.web_host(host)
         self.web.route(scheme, host, path, **kw)
 
+    def nft(self, rule):
+        """A packet filter rule on the lab's input chain, e.g.
+        'ip daddr 127.0.1.12 tcp dport 25 drop'."""
+        self.nft_rules.append(rule)
+
+    def dns_responder(self, ip, answers, default_rcode=3):
+        """A DNS server on ip with hand-made answers (see dnsfault.py)."""
+        from dnsfault import FaultDns
+        self.fault_dns.append(FaultDns(ip, answers, default_rcode))
+
     # -- certificates and servers ----------------------------------------
     def cert_for(self, *hosts, **kw):
         key = (hosts, tuple(sorted(kw.items())))
@@ -106,6 +118,12 @@ class Lab:
     # -- life cycle ------------------------------------------------------
     def start(self):
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        if self.nft_rules:
+            script = "table inet lab {\n chain input {\n  type filter hook input priority 0;\n"
+            script += "".join(f"  {r}\n" for r in self.nft_rules) + " }\n}\n"
+            subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True)
+        for d in self.fault_dns:
+            d.start()
         conf = os.path.join(self.dir, "dnsmasq.conf")
         with open(conf, "w") as f:
             f.write("no-resolv\nno-hosts\nbind-interfaces\nlocal=/#/\n")
@@ -139,6 +157,8 @@ class Lab:
     def stop(self):
         self.web.stop()
         self.smtp_servers.stop()
+        for d in self.fault_dns:
+            d.stop()
         if self.dnsmasq:
             self.dnsmasq.send_signal(signal.SIGTERM)
             self.dnsmasq.wait(timeout=10)

@@ -10,7 +10,7 @@ import threading
 class SmtpBehaviour:
     def __init__(self, mode="starttls", name="mail.lab.test", greeting=None, auth="PLAIN LOGIN",
                  extra_caps=None, cert=None, tls_min=None, tls_max=None):
-        self.mode = mode                    # starttls | tls | plain | http | silent
+        self.mode = mode                    # starttls | tls | plain | http | silent | reset
         self.name = name
         self.greeting = greeting or f"220 {name} ESMTP smtpdoctor lab"
         self.auth = auth
@@ -26,6 +26,8 @@ class SmtpBehaviour:
             ctx.minimum_version = self.tls_min
         if self.tls_max:
             ctx.maximum_version = self.tls_max
+        if self.tls_max and self.tls_max < ssl.TLSVersion.TLSv1_2:
+            ctx.set_ciphers("ALL:@SECLEVEL=0")      # what an old server would still offer
         return ctx
 
 
@@ -62,11 +64,20 @@ class SmtpServers:
                 pass
 
     async def _dialogue(self, reader, writer, b, lines):
+        if b.mode == "reset":
+            # accept, then reset the connection (SO_LINGER 0 makes close send RST)
+            import struct
+            import socket as so
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(so.SOL_SOCKET, so.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            return
         if b.mode == "silent":
             await reader.read(1 << 16)
             return
         if b.mode == "http":
-            await reader.readline()
+            # like nginx: any bytes that are not a request line get a 400 at once
+            await reader.read(4096)
             writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             await writer.drain()
             return

@@ -1,0 +1,131 @@
+/* What is wrong with a server's certificate, in the words of the finding
+ * codes. OpenSSL reports the problems of the chain as it verifies it; the
+ * order of the codes below is the order in which they matter to the user: an
+ * interception product explains everything else, an expired certificate
+ * matters more than its name. */
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag/diag.h"
+
+static bool has_error(const sd_tls_info *t, int code, int *depth)
+{
+    for (int i = 0; i < t->verify_error_count; i++)
+        if (t->verify_errors[i] == code) {
+            if (depth)
+                *depth = t->verify_depths[i];
+            return true;
+        }
+    return false;
+}
+
+static const sd_interceptor *find_interceptor(const sd_tls_info *t, const sd_knowledge *k,
+                                              const char **matched)
+{
+    for (int i = 0; i < t->chain_len; i++) {
+        const sd_interceptor *x = sd_knowledge_interceptor(k, t->chain[i].issuer);
+        if (!x)
+            x = sd_knowledge_interceptor(k, t->chain[i].subject);
+        if (x) {
+            *matched = t->chain[i].issuer;
+            return x;
+        }
+    }
+    return NULL;
+}
+
+/* A name the certificate does cover, to suggest instead: the first DNS name
+ * without a wildcard, or the wildcard's domain itself. */
+static char *covered_name(const sd_tls_info *t)
+{
+    if (t->chain_len == 0)
+        return NULL;
+    const sd_strlist *names = &t->chain[0].names;
+    for (size_t i = 0; i < names->len; i++)
+        if (!strchr(names->items[i], '*'))
+            return sd_xstrdup(names->items[i]);
+    for (size_t i = 0; i < names->len; i++)
+        if (strncmp(names->items[i], "*.", 2) == 0)
+            return sd_xasprintf("mail.%s", names->items[i] + 2);
+    return NULL;
+}
+
+static char *names_text(const sd_tls_info *t)
+{
+    if (t->chain_len == 0 || t->chain[0].names.len == 0)
+        return sd_xstrdup("no name");
+    const sd_strlist *n = &t->chain[0].names;
+    if (n->len == 1)
+        return sd_xstrdup(n->items[0]);
+    return sd_xasprintf("%s and %zu other name%s", n->items[0], n->len - 1, n->len == 2 ? "" : "s");
+}
+
+void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge *k, sd_cert_verdict *v)
+{
+    memset(v, 0, sizeof *v);
+    v->status = SD_CHECK_FAIL;
+    const char *leaf_issuer = t->chain_len ? t->chain[0].issuer : "?";
+    const char *not_after = t->chain_len ? t->chain[0].not_after : "?";
+    const char *not_before = t->chain_len ? t->chain[0].not_before : "?";
+    const char *matched = NULL;
+    int depth = 0;
+    v->expiring_soon = t->days_left >= 0 && t->days_left < 14 && t->chain_len > 0;
+    if ((v->interceptor = find_interceptor(t, k, &matched)) != NULL) {
+        v->code = "cert.intercepted";
+        v->message = sd_xasprintf("the certificate chain is signed by %s (%s)", v->interceptor->product, matched);
+    } else if (has_error(t, X509_V_ERR_CERT_HAS_EXPIRED, &depth)) {
+        v->code = "cert.expired";
+        v->message = depth == 0 ? sd_xasprintf("the certificate expired on %s", not_after)
+                                : sd_xasprintf("a certificate of the chain (depth %d) has expired", depth);
+    } else if (has_error(t, X509_V_ERR_CERT_NOT_YET_VALID, &depth)) {
+        v->code = "cert.not_yet_valid";
+        v->message = sd_xasprintf("the certificate is valid only from %s", not_before);
+    } else if (has_error(t, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, NULL)) {
+        v->code = "cert.self_signed";
+        v->message = sd_xasprintf("the certificate is self-signed (%s)", t->chain_len ? t->chain[0].subject : "?");
+    } else if ((has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, &depth) ||
+                has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, &depth)) &&
+               depth == 0 && t->chain_len == 1 && !t->chain[0].self_issued && t->chain[0].has_ca_issuers) {
+        v->code = "cert.chain_incomplete";
+        v->message = sd_xasprintf("the server sent only its own certificate, issued by %s, without that issuer's certificate",
+                                  leaf_issuer);
+    } else if (has_error(t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, NULL) ||
+               has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, NULL) ||
+               has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, NULL) ||
+               has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, NULL)) {
+        v->code = "cert.untrusted";
+        const char *top = t->chain_len ? t->chain[t->chain_len - 1].issuer : "?";
+        v->message = sd_xasprintf("the chain ends at %s, which is not a trusted root here", top);
+    } else if (t->verify_error_count > 0) {
+        v->code = "cert.untrusted";
+        v->message = sd_xasprintf("the certificate does not verify: %s",
+                                  X509_verify_cert_error_string(t->verify_errors[0]));
+    } else if (!t->name_matches) {
+        v->code = "cert.hostname_mismatch";
+        char *names = names_text(t);
+        v->message = sd_xasprintf("the certificate names %s, not %s", names, host);
+        free(names);
+        v->suggested_host = covered_name(t);
+    } else if (v->expiring_soon) {
+        v->code = "cert.expiring_soon";
+        v->status = SD_CHECK_WARN;
+        v->message = sd_xasprintf("the certificate expires on %s, in %ld day%s", not_after, t->days_left,
+                                  t->days_left == 1 ? "" : "s");
+        v->expiring_soon = false;
+    } else {
+        v->code = "cert.ok";
+        v->status = SD_CHECK_PASS;
+        char *names = names_text(t);
+        v->message = sd_xasprintf("certificate for %s, issued by %s, valid until %s", names, leaf_issuer,
+                                  not_after);
+        free(names);
+    }
+}
+
+void sd_cert_verdict_clear(sd_cert_verdict *v)
+{
+    free(v->message);
+    free(v->suggested_host);
+    memset(v, 0, sizeof *v);
+}

@@ -1,0 +1,543 @@
+#include "diag/diag.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net/dns.h"
+#include "common/strbuf.h"
+#include "net/session.h"
+
+enum { MAX_ALTERNATIVES = 12 };
+
+static const char *const layer_order[] = {"dns", "tcp", "tls", "smtp", "auth", "send"};
+
+static int layer_index(const char *layer)
+{
+    for (size_t i = 0; i < sizeof layer_order / sizeof *layer_order; i++)
+        if (strcmp(layer, layer_order[i]) == 0)
+            return (int)i;
+    return 99;
+}
+
+/* Checks are shown in layer order; within a layer, in the order they ran. */
+static void sort_checks(sd_check_list *l)
+{
+    for (size_t i = 1; i < l->len; i++) {
+        sd_check c = l->items[i];
+        size_t j = i;
+        while (j > 0 && layer_index(l->items[j - 1].layer) > layer_index(c.layer)) {
+            l->items[j] = l->items[j - 1];
+            j--;
+        }
+        l->items[j] = c;
+    }
+}
+
+/* ---- inferring what the user left out -------------------------------- */
+
+static void infer_settings(const sd_diag_request *req, sd_diag_result *r)
+{
+    r->port = req->port;
+    r->security = req->security;
+    if (!r->port) {
+        r->port_inferred = true;
+        r->port = r->security == SD_SEC_TLS ? 465 : 587;
+        if (r->security == SD_SEC_UNKNOWN)
+            r->security = SD_SEC_STARTTLS;
+    }
+    if (r->security == SD_SEC_UNKNOWN) {
+        r->security_inferred = true;
+        if (r->port == 465)
+            r->security = SD_SEC_TLS;
+        else if (r->port == 587)
+            r->security = SD_SEC_STARTTLS;
+        /* any other port (25 among them): STARTTLS if offered, found out by the session */
+    }
+}
+
+/* ---- the dns layer --------------------------------------------------- */
+
+typedef struct dns_outcome {
+    sd_dns_status status;
+    sd_strlist addresses;
+    int64_t ms;
+} dns_outcome;
+
+static void on_dns(void *arg, const char *name, int type, const sd_dns_answer *ans)
+{
+    (void)name;
+    (void)type;
+    dns_outcome *o = arg;
+    o->status = ans->status;
+    o->ms = ans->elapsed_ms;
+    for (size_t i = 0; i < ans->addresses.len; i++)
+        sd_strlist_add(&o->addresses, ans->addresses.items[i]);
+}
+
+static const char *dns_code(sd_dns_status s)
+{
+    switch (s) {
+    case SD_DNS_OK: return "dns.ok";
+    case SD_DNS_NXDOMAIN: return "dns.nxdomain";
+    case SD_DNS_NODATA: return "dns.no_address";
+    case SD_DNS_TIMEOUT: return "dns.timeout";
+    default: return "dns.servfail";
+    }
+}
+
+static void dns_check(const sd_diag_request *req, sd_diag_result *r, const dns_outcome *o)
+{
+    char *msg;
+    if (o->status == SD_DNS_OK)
+        msg = o->addresses.len == 1
+            ? sd_xasprintf("%s resolves to %s", r->host, o->addresses.items[0])
+            : sd_xasprintf("%s resolves to %s and %zu more address%s", r->host, o->addresses.items[0],
+                           o->addresses.len - 1, o->addresses.len == 2 ? "" : "es");
+    else
+        msg = sd_xasprintf("looking up %s: %s", r->host, sd_dns_status_text(o->status));
+    sd_check_add(&r->checks, "dns", r->host, o->status == SD_DNS_OK ? SD_CHECK_PASS : SD_CHECK_FAIL,
+                 dns_code(o->status), msg);
+    sd_check *c = &r->checks.items[r->checks.len - 1];
+    c->elapsed_ms = o->ms;
+    if (o->status == SD_DNS_NXDOMAIN)
+        c->suggested_host = sd_suggest_host(r->host, req->presets);
+}
+
+/* ---- the sessions ---------------------------------------------------- */
+
+typedef struct session_job {
+    sd_session_request req;
+    sd_session s;
+    bool close_after;
+    int notify_fd;              /* written to when the session is ready */
+} session_job;
+
+static void *session_thread(void *arg)
+{
+    session_job *j = arg;
+    sd_session_open(&j->req, &j->s);
+    if (j->s.ready && j->notify_fd >= 0) {
+        char one = 1;
+        if (write(j->notify_fd, &one, 1) < 0) {
+            /* the main session then simply runs to its own end */
+        }
+    }
+    if (j->close_after)
+        sd_session_close(&j->s);
+    return NULL;
+}
+
+static char *target_of(const char *host, int port)
+{
+    return sd_xasprintf("%s:%d", host, port);
+}
+
+static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target)
+{
+    if (s->tcp == SD_TCP_OK) {
+        int64_t ms = 0;
+        for (size_t i = 0; i < s->attempt_count; i++)
+            if (s->attempts[i].status == SD_TCP_OK)
+                ms = s->attempts[i].elapsed_ms;
+        sd_check_add(&r->checks, "tcp", target, SD_CHECK_PASS, "tcp.ok",
+                     sd_xasprintf("connected to %s port %d in %lld ms", s->conn.peer[0] ? s->conn.peer : "?",
+                                  r->port, (long long)ms));
+        r->checks.items[r->checks.len - 1].elapsed_ms = ms;
+        return;
+    }
+    sd_buf detail = {0};
+    for (size_t i = 0; i < s->attempt_count; i++)
+        sd_buf_printf(&detail, "%s%s: %s", i ? ", " : "", s->attempts[i].address,
+                      sd_tcp_status_code(s->attempts[i].status));
+    const char *what = s->tcp == SD_TCP_TIMEOUT ? "no answer (timed out)"
+                     : s->tcp == SD_TCP_REFUSED ? "refused"
+                     : s->tcp == SD_TCP_RESET ? "reset" : "no route to the host";
+    sd_check_add(&r->checks, "tcp", target, SD_CHECK_FAIL, s->failure ? s->failure : "tcp.unreachable",
+                 sd_xasprintf("connecting to port %d: %s (%s)", r->port, what, detail.data ? detail.data : ""));
+    sd_buf_free(&detail);
+}
+
+static void tls_handshake_check(sd_diag_result *r, const sd_session *s, const char *target, bool starttls)
+{
+    const sd_tls_info *t = &s->tls;
+    sd_check_add(&r->checks, "tls", target, SD_CHECK_PASS, "tls.ok",
+                 sd_xasprintf("%s%s with %s%s%s", starttls ? "STARTTLS, then " : "", t->version ? t->version : "TLS",
+                              t->cipher ? t->cipher : "?", t->group ? ", key exchange " : "",
+                              t->group ? t->group : ""));
+}
+
+static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_tls_info *t, const char *target)
+{
+    sd_cert_verdict v;
+    sd_cert_classify(t, r->host, req->knowledge, &v);
+    sd_check_status status = v.status;
+    char *msg = v.message;
+    v.message = NULL;
+    if (status == SD_CHECK_FAIL && req->insecure) {
+        status = SD_CHECK_WARN;
+        char *m = sd_xasprintf("%s (not failed because of --insecure, which is only for a server you run yourself)", msg);
+        free(msg);
+        msg = m;
+    }
+    sd_check_add(&r->checks, "tls", target, status, strcmp(v.code, "cert.ok") == 0 ? "tls.ok" : v.code, msg);
+    r->checks.items[r->checks.len - 1].suggested_host = v.suggested_host;
+    v.suggested_host = NULL;
+    if (v.expiring_soon)
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "cert.expiring_soon",
+                     sd_xasprintf("the certificate expires on %s, in %ld day%s", t->chain[0].not_after,
+                                  t->days_left, t->days_left == 1 ? "" : "s"));
+    sd_cert_verdict_clear(&v);
+}
+
+static void caps_text(sd_buf *b, const sd_smtp_caps *c)
+{
+    if (c->starttls) sd_buf_puts(b, " STARTTLS");
+    if (c->auth_names.len) {
+        sd_buf_puts(b, " AUTH");
+        for (size_t i = 0; i < c->auth_names.len; i++)
+            sd_buf_printf(b, "%s%s", i ? "," : " ", c->auth_names.items[i]);
+    }
+    if (c->size_advertised) sd_buf_printf(b, " SIZE %ld", c->size_limit);
+    if (c->pipelining) sd_buf_puts(b, " PIPELINING");
+    if (c->eightbitmime) sd_buf_puts(b, " 8BITMIME");
+    if (c->smtputf8) sd_buf_puts(b, " SMTPUTF8");
+    if (c->enhancedstatuscodes) sd_buf_puts(b, " ENHANCEDSTATUSCODES");
+    if (c->chunking) sd_buf_puts(b, " CHUNKING");
+}
+
+static void smtp_checks(sd_diag_result *r, const sd_session *s, const char *target)
+{
+    if (s->greeting.code == 220) {
+        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, "smtp.ok",
+                     sd_xasprintf("greeting: %d %s", s->greeting.code, s->greeting.text));
+    }
+    if (s->ready) {
+        sd_buf caps = {0};
+        caps_text(&caps, &s->caps);
+        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, "smtp.ok",
+                     sd_xasprintf("EHLO accepted; the server offers:%s", caps.data ? caps.data : " nothing more"));
+        sd_buf_free(&caps);
+    }
+}
+
+static bool is_smtp_failure(const char *code)
+{
+    return code && (strncmp(code, "smtp.", 5) == 0);
+}
+
+/* Turns the main session (and, when it was cut short, the parallel TLS
+ * probe) into checks of the tcp, tls and smtp layers. */
+static void session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s,
+                           const sd_session *tls_probe, bool cancelled)
+{
+    char *target = target_of(r->host, r->port);
+    if (cancelled) {
+        /* The port wants TLS from the first byte: a parallel handshake proved it. */
+        tcp_check(r, tls_probe, target);
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_FAIL, "tls.implicit_expected",
+                     sd_xasprintf("no plaintext greeting came, but a TLS handshake on port %d succeeded (%s)",
+                                  r->port, tls_probe->tls.version ? tls_probe->tls.version : "TLS"));
+        cert_check(req, r, &tls_probe->tls, target);
+        free(target);
+        return;
+    }
+    tcp_check(r, s, target);
+    if (s->tcp != SD_TCP_OK) {
+        free(target);
+        return;
+    }
+    const char *f = s->failure;
+    bool tls_done = s->tls_attempted && s->tls.outcome == SD_TLS_OK;
+    if (f && strcmp(f, "tls.implicit_expected") == 0) {
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
+        cert_check(req, r, &s->tls, target);
+    } else if (f && strncmp(f, "tls.", 4) == 0) {
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
+        if (tls_done)
+            cert_check(req, r, &s->tls, target);
+    } else if (tls_done) {
+        tls_handshake_check(r, s, target, s->detected == SD_SEC_STARTTLS);
+        cert_check(req, r, &s->tls, target);
+    }
+    if (f && (is_smtp_failure(f) || strcmp(f, "tcp.reset") == 0))
+        sd_check_add(&r->checks, f[0] == 't' ? "tcp" : "smtp", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
+    smtp_checks(r, s, target);
+    if (s->ready && r->security == SD_SEC_PLAIN && s->starttls_offered)
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "tls.not_used",
+                     sd_xasprintf("the server offers STARTTLS, but the settings use no encryption"));
+    free(target);
+}
+
+/* ---- the auth layer (so far: whether a login can be tried at all) ----- */
+
+static void auth_check(const sd_diag_request *req, sd_diag_result *r, const sd_session *s)
+{
+    if (!s->ready)
+        return;
+    char *target = target_of(r->host, r->port);
+    bool encrypted = s->tls_attempted && s->tls.outcome == SD_TLS_OK;
+    if (s->caps.auth_names.len == 0) {
+        const char *why = !encrypted && s->starttls_offered ? " before STARTTLS, which the settings do not use" : "";
+        sd_check_add(&r->checks, "auth", target, req->password ? SD_CHECK_FAIL : SD_CHECK_WARN, "auth.not_offered",
+                     sd_xasprintf("the server advertises no AUTH mechanism%s", why));
+    } else if (!req->password) {
+        sd_buf mechs = {0};
+        for (size_t i = 0; i < s->caps.auth_names.len; i++)
+            sd_buf_printf(&mechs, "%s%s", i ? " " : "", s->caps.auth_names.items[i]);
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
+                     sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs.data));
+        sd_buf_free(&mechs);
+    } else if (!encrypted && !req->allow_plaintext_auth) {
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.plaintext_refused",
+                     sd_xasprintf("the password was not sent: the connection is not encrypted"));
+    } else {
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
+                     sd_xasprintf("a password was given, but this version of smtpdoctor does not try the login yet"));
+    }
+    free(target);
+}
+
+/* ---- alternatives ---------------------------------------------------- */
+
+typedef struct alt_plan {
+    sd_session_request reqs[MAX_ALTERNATIVES];
+    sd_session results[MAX_ALTERNATIVES];
+    sd_server servers[MAX_ALTERNATIVES];
+    dns_outcome dns[MAX_ALTERNATIVES];
+    size_t count;
+} alt_plan;
+
+static bool alt_listed(const alt_plan *p, const char *host, int port)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (sd_str_ieq(p->servers[i].host, host) && p->servers[i].port == port)
+            return true;
+    return false;
+}
+
+static void alt_add(alt_plan *p, const sd_diag_result *r, const char *host, int port, sd_security sec,
+                    unsigned source)
+{
+    if (p->count == MAX_ALTERNATIVES || alt_listed(p, host, port) ||
+        (sd_str_ieq(host, r->host) && port == r->port))
+        return;
+    sd_server *s = &p->servers[p->count++];
+    memset(s, 0, sizeof *s);
+    s->protocol = SD_PROTO_SMTP;
+    s->host = sd_xstrdup(host);
+    s->port = port;
+    s->security = sec;
+    s->sources = source;
+}
+
+static bool worth_alternatives(const char *code)
+{
+    return strncmp(code, "tcp.", 4) == 0 || strncmp(code, "tls.", 4) == 0 ||
+           strcmp(code, "smtp.no_greeting") == 0 || strcmp(code, "smtp.not_smtp") == 0;
+}
+
+static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *ctx,
+                              const dns_outcome *main_dns, sd_resolver *resolver)
+{
+    alt_plan *p = sd_xcalloc(1, sizeof *p);
+    if (req->alternatives)
+        for (size_t i = 0; i < req->alternatives->len; i++) {
+            const sd_server *a = &req->alternatives->items[i];
+            if (a->protocol == SD_PROTO_SMTP)
+                alt_add(p, r, a->host, a->port, a->security, sd_source_primary(a->sources));
+        }
+    alt_add(p, r, r->host, 465, SD_SEC_TLS, SD_SRC_GUESS);
+    alt_add(p, r, r->host, 587, SD_SEC_STARTTLS, SD_SRC_GUESS);
+    alt_add(p, r, r->host, 25, SD_SEC_STARTTLS, SD_SRC_GUESS);
+    /* Addresses: the tested host's are known; look the others up at once. */
+    for (size_t i = 0; i < p->count; i++) {
+        if (sd_str_ieq(p->servers[i].host, r->host)) {
+            p->dns[i].status = main_dns->status;
+            for (size_t k = 0; k < main_dns->addresses.len; k++)
+                sd_strlist_add(&p->dns[i].addresses, main_dns->addresses.items[k]);
+        } else {
+            p->dns[i].status = SD_DNS_TIMEOUT;
+            sd_resolver_lookup_host(resolver, p->servers[i].host, on_dns, &p->dns[i]);
+        }
+    }
+    sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+    size_t n = 0;
+    size_t index[MAX_ALTERNATIVES];
+    for (size_t i = 0; i < p->count; i++) {
+        if (p->dns[i].status != SD_DNS_OK || p->dns[i].addresses.len == 0)
+            continue;
+        sd_session_request *q = &p->reqs[n];
+        q->host = p->servers[i].host;
+        q->addresses = &p->dns[i].addresses;
+        q->port = p->servers[i].port;
+        q->mode = p->servers[i].security;
+        q->timeout_ms = req->timeout_ms;
+        q->tls_ctx = ctx;
+        index[n++] = i;
+    }
+    sd_session_probe_many(p->reqs, p->results, n);
+    for (size_t k = 0; k < n; k++) {
+        sd_session *s = &p->results[k];
+        sd_server *srv = &p->servers[index[k]];
+        bool cert_ok = s->tls.outcome == SD_TLS_OK && s->tls.verify_error_count == 0 && s->tls.name_matches;
+        srv->verified = s->ready && (cert_ok || req->insecure || srv->security == SD_SEC_PLAIN);
+        srv->auth = s->caps.auth;
+        srv->probe_failed = !s->ready;
+        if (!s->ready && s->detail)
+            srv->probe_note = sd_xstrdup(s->detail);
+        if (srv->verified && srv->security != SD_SEC_PLAIN && !r->has_working) {
+            r->has_working = true;
+            sd_server_copy(&r->working, srv);
+        }
+        sd_session_free(s);
+    }
+    for (size_t i = 0; i < p->count; i++) {
+        sd_server_list_add(&r->tried, &p->servers[i]);
+        sd_server_clear(&p->servers[i]);
+        sd_strlist_free(&p->dns[i].addresses);
+    }
+    free(p);
+}
+
+/* ---- putting it together --------------------------------------------- */
+
+static bool confirm_old_tls(const sd_diag_request *req, sd_diag_result *r, const sd_session_request *base)
+{
+    SSL_CTX *legacy = sd_tls_context_new(req->ca_file, 0, NULL);
+    if (!legacy)
+        return false;
+    sd_session_request q = *base;
+    q.tls_ctx = legacy;
+    q.cancel_fd = NULL;
+    sd_session s;
+    sd_session_open(&q, &s);
+    bool old = s.tls.outcome == SD_TLS_OK && s.tls.version &&
+               (strcmp(s.tls.version, "TLSv1") == 0 || strcmp(s.tls.version, "TLSv1.1") == 0 ||
+                strncmp(s.tls.version, "SSL", 3) == 0);
+    if (old) {
+        for (size_t i = 0; i < r->checks.len; i++) {
+            sd_check *c = &r->checks.items[i];
+            if (strcmp(c->layer, "tls") == 0 && c->status == SD_CHECK_FAIL) {
+                free(c->code);
+                c->code = sd_xstrdup("tls.version_too_old");
+                free(c->message);
+                c->message = sd_xasprintf("the server speaks only %s; TLS 1.2 or newer is required", s.tls.version);
+            }
+        }
+    }
+    sd_session_free(&s);
+    sd_tls_context_free(legacy);
+    return old;
+}
+
+static bool wants_parallel_tls_probe(const sd_diag_result *r)
+{
+    /* Not on port 25: talking before the greeting there gets a client
+     * blocked by postscreen-style pregreet checks. */
+    return r->security != SD_SEC_TLS && r->port != 25;
+}
+
+static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dns_outcome *dns,
+                         SSL_CTX *ctx, sd_resolver *resolver)
+{
+    int pipefd[2] = {-1, -1};
+    bool parallel = wants_parallel_tls_probe(r) && pipe(pipefd) == 0;
+    session_job main_job = {0}, tls_job = {0};
+    main_job.req = (sd_session_request){
+        .host = r->host, .addresses = &dns->addresses, .port = r->port,
+        .mode = r->security, .timeout_ms = req->timeout_ms, .tls_ctx = ctx,
+        .keep_transcript = true, .cancel_fd = parallel ? &pipefd[0] : NULL,
+    };
+    main_job.notify_fd = -1;
+    tls_job.req = main_job.req;
+    tls_job.req.mode = SD_SEC_TLS;
+    tls_job.req.keep_transcript = false;
+    tls_job.req.cancel_fd = NULL;
+    tls_job.close_after = true;
+    tls_job.notify_fd = parallel ? pipefd[1] : -1;
+    pthread_t main_thread, tls_thread;
+    bool tls_started = parallel && pthread_create(&tls_thread, NULL, session_thread, &tls_job) == 0;
+    if (pthread_create(&main_thread, NULL, session_thread, &main_job) != 0)
+        session_thread(&main_job);
+    else
+        pthread_join(main_thread, NULL);
+    if (tls_started)
+        pthread_join(tls_thread, NULL);
+    sd_session *s = &main_job.s;
+    bool cancelled = s->conn.cancelled && tls_job.s.ready;
+    if (s->ready && s->detected != SD_SEC_UNKNOWN && r->security == SD_SEC_UNKNOWN)
+        r->security = s->detected;
+    session_checks(req, r, s, &tls_job.s, cancelled);
+    if (s->failure && (strcmp(s->failure, "tls.version_too_old") == 0 ||
+                       strcmp(s->failure, "tls.handshake_failed") == 0))
+        confirm_old_tls(req, r, &main_job.req);
+    auth_check(req, r, s);
+    r->reached_smtp = s->ready;
+    r->auth_offered = s->caps.auth;
+    for (size_t i = 0; i < s->transcript.len; i++)
+        sd_strlist_add(&r->transcript, s->transcript.items[i]);
+    sd_session *tls_source = cancelled ? &tls_job.s : s;
+    if (tls_source->tls.outcome == SD_TLS_OK) {
+        r->tls = tls_source->tls;                 /* kept for -v; the session lets go of it */
+        memset(&tls_source->tls, 0, sizeof tls_source->tls);
+    }
+    sd_session_free(s);
+    sd_session_free(&tls_job.s);
+    if (parallel) {
+        close(pipefd[0]);
+        close(pipefd[1]);
+    }
+    const char *first_fail = NULL;
+    for (size_t i = 0; i < r->checks.len && !first_fail; i++)
+        if (r->checks.items[i].status == SD_CHECK_FAIL)
+            first_fail = r->checks.items[i].code;
+    if (first_fail && worth_alternatives(first_fail))
+        find_alternatives(req, r, ctx, dns, resolver);
+}
+
+int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
+{
+    memset(r, 0, sizeof *r);
+    int64_t start = sd_now_ms();
+    r->host = sd_xstrdup(req->host);
+    infer_settings(req, r);
+    sd_resolver *resolver = sd_resolver_new(req->dns_servers, req->timeout_ms, err);
+    if (!resolver)
+        return -1;
+    SSL_CTX *ctx = sd_tls_context_new(req->ca_file, TLS1_2_VERSION, err);
+    if (!ctx) {
+        sd_resolver_free(resolver);
+        return -1;
+    }
+    dns_outcome dns = {.status = SD_DNS_TIMEOUT};
+    sd_resolver_lookup_host(resolver, req->host, on_dns, &dns);
+    sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+    dns_check(req, r, &dns);
+    if (dns.status == SD_DNS_OK)
+        run_sessions(req, r, &dns, ctx, resolver);
+    sort_checks(&r->checks);
+    sd_choose_root_cause(req, r);
+    sd_strlist_free(&dns.addresses);
+    sd_tls_context_free(ctx);
+    sd_resolver_free(resolver);
+    r->elapsed_ms = sd_now_ms() - start;
+    return 0;
+}
+
+void sd_diag_result_free(sd_diag_result *r)
+{
+    free(r->host);
+    sd_check_list_free(&r->checks);
+    free(r->code);
+    free(r->summary);
+    free(r->remedy);
+    free(r->suggested_host);
+    sd_server_clear(&r->working);
+    sd_server_list_free(&r->tried);
+    sd_strlist_free(&r->transcript);
+    sd_tls_info_clear(&r->tls);
+    memset(r, 0, sizeof *r);
+}

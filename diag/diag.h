@@ -1,0 +1,111 @@
+/* The diagnosis: given the settings a user has (host, port, security, login),
+ * check them layer by layer (dns, tcp, tls with the certificate, smtp, auth,
+ * send), then name the one root cause to fix first and its remedy. When the
+ * settings fail to connect, the other usual ports and modes of the server
+ * (and any alternatives discovery found) are probed at the same time, so the
+ * remedy can say which settings do work. */
+#ifndef SD_DIAG_DIAG_H
+#define SD_DIAG_DIAG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/model.h"
+#include "common/util.h"
+#include "discover/address.h"
+#include "discover/server.h"
+#include "net/tls.h"
+#include "presets/knowledge.h"
+#include "presets/preset.h"
+
+typedef enum sd_check_status {
+    SD_CHECK_PASS = 0,
+    SD_CHECK_WARN,
+    SD_CHECK_FAIL,
+    SD_CHECK_SKIP,
+} sd_check_status;
+
+typedef struct sd_check {
+    const char *layer;        /* dns, tcp, tls, smtp, auth, send */
+    char *target;             /* host:port */
+    sd_check_status status;
+    char *code;               /* a finding code: "tcp.timeout", "tls.ok" */
+    char *message;            /* one sentence of what was observed */
+    char *remedy;             /* one sentence of what to do, or NULL */
+    char *suggested_host;     /* where the fix is another host name */
+    int64_t elapsed_ms;
+} sd_check;
+
+typedef struct sd_check_list {
+    sd_check *items;
+    size_t len, cap;
+} sd_check_list;
+
+typedef struct sd_diag_request {
+    const char *host;
+    int port;                      /* 0: inferred from security */
+    sd_security security;          /* UNKNOWN: inferred from the port */
+    const sd_address *address;     /* may be NULL */
+    const char *username, *password;
+    const char *dns_servers, *ca_file;
+    int timeout_ms;
+    bool insecure, allow_plaintext_auth, keep_transcript;
+    const sd_preset_db *presets;
+    const sd_knowledge *knowledge;
+    const sd_server_list *alternatives;   /* other candidates to try when these fail */
+} sd_diag_request;
+
+typedef struct sd_diag_result {
+    char *host;
+    int port;
+    sd_security security;          /* as tested */
+    bool port_inferred, security_inferred;
+    unsigned auth_offered;         /* SD_AUTH_* from EHLO */
+    bool reached_smtp;             /* the session got through EHLO */
+    sd_check_list checks;
+    sd_check_status status;        /* PASS (ok), WARN or FAIL */
+    char *code, *summary, *remedy, *suggested_host;
+    bool has_working;              /* another setting was found to work */
+    sd_server working;
+    sd_server_list tried;          /* alternatives probed, with verified set */
+    sd_strlist transcript;         /* C:/S: lines, secrets redacted */
+    sd_tls_info tls;               /* the handshake's details, for -v */
+    int64_t elapsed_ms;
+} sd_diag_result;
+
+int sd_diagnose(const sd_diag_request *req, sd_diag_result *out, sd_error *err);
+void sd_diag_result_free(sd_diag_result *r);
+
+const char *sd_check_status_name(sd_check_status s);  /* pass, warn, fail, skip */
+
+/* -- the parts, exposed for the unit tests -------------------------------- */
+
+void sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
+                  const char *code, char *message_owned);
+void sd_check_list_free(sd_check_list *l);
+
+/* Classifies a completed handshake's certificate: the primary finding code
+ * ("cert.ok" when nothing is wrong), a message, and the suggested host for a
+ * name mismatch. */
+typedef struct sd_cert_verdict {
+    const char *code;
+    sd_check_status status;        /* before --insecure is applied */
+    char *message;
+    char *suggested_host;
+    const sd_interceptor *interceptor;
+    bool expiring_soon;            /* besides the main verdict */
+} sd_cert_verdict;
+
+void sd_cert_classify(const sd_tls_info *tls, const char *host, const sd_knowledge *k,
+                      sd_cert_verdict *v);
+void sd_cert_verdict_clear(sd_cert_verdict *v);
+
+/* The known SMTP host a mistyped one most likely meant, or NULL. */
+char *sd_suggest_host(const char *host, const sd_preset_db *presets);
+
+/* Chooses the root cause among the checks and renders its summary and
+ * remedy from the knowledge. */
+void sd_choose_root_cause(const sd_diag_request *req, sd_diag_result *r);
+
+#endif

@@ -1,0 +1,117 @@
+/* The root cause: the first failing check in layer order (else the first
+ * warning), with its summary and remedy rendered from the knowledge data for
+ * the person at the SMTP form. Every failing or warning check gets its own
+ * remedy the same way. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag/diag.h"
+
+static char *alternative_text(const sd_diag_result *r)
+{
+    if (!r->has_working)
+        return NULL;
+    const sd_server *w = &r->working;
+    if (sd_str_ieq(w->host, r->host))
+        return sd_xasprintf("port %d with %s", w->port, sd_security_label(w->security));
+    return sd_xasprintf("%s port %d with %s", w->host, w->port, sd_security_label(w->security));
+}
+
+/* What the port turned out to do, for tls.starttls_expected. */
+static const char *detected_label(const sd_check *c)
+{
+    return strstr(c->message, "without TLS") ? "no encryption" : "STARTTLS";
+}
+
+static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_result *r, const sd_check *c,
+                    const char *alternative)
+{
+    (void)req;
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->port);
+    const sd_interceptor *x = NULL;
+    if (c && strcmp(c->code, "cert.intercepted") == 0)
+        x = sd_knowledge_interceptor(req->knowledge, c->message);
+    sd_template_var vars[] = {
+        {"host", r->host},
+        {"port", port},
+        {"security", sd_security_label(r->security)},
+        {"detected", c ? detected_label(c) : "?"},
+        {"suggested_host", c ? c->suggested_host : NULL},
+        {"alternative", alternative},
+        {"detail", c ? c->message : NULL},
+        {"product", x ? x->product : "a program"},
+        {"product_remedy", x ? x->remedy : "Turn off its scanning of encrypted mail connections."},
+        {NULL, NULL},
+    };
+    return sd_template_render(tpl, vars);
+}
+
+static const char *pick_remedy(const sd_finding_rule *rule, const sd_check *c, bool has_alternative)
+{
+    if (!rule)
+        return NULL;
+    if (has_alternative && rule->remedy_with_alternative)
+        return rule->remedy_with_alternative;
+    if (c->suggested_host && rule->remedy_with_suggestion)
+        return rule->remedy_with_suggestion;
+    if (!c->suggested_host && rule->remedy_without_suggestion)
+        return rule->remedy_without_suggestion;
+    return rule->remedy;
+}
+
+static void fill_check_remedies(const sd_diag_request *req, sd_diag_result *r, const char *alternative)
+{
+    for (size_t i = 0; i < r->checks.len; i++) {
+        sd_check *c = &r->checks.items[i];
+        if (c->status != SD_CHECK_FAIL && c->status != SD_CHECK_WARN && c->status != SD_CHECK_SKIP)
+            continue;
+        const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, c->code);
+        const char *tpl = pick_remedy(rule, c, alternative != NULL);
+        if (tpl && !c->remedy)
+            c->remedy = render(tpl, req, r, c, alternative);
+    }
+}
+
+static const char *ok_code(const sd_diag_result *r)
+{
+    const char *code = "dns.ok";
+    for (size_t i = 0; i < r->checks.len; i++) {
+        const sd_check *c = &r->checks.items[i];
+        if (c->status == SD_CHECK_PASS && strstr(c->code, ".ok") && strncmp(c->code, "cert", 4) != 0)
+            code = c->code;
+    }
+    return code;
+}
+
+void sd_choose_root_cause(const sd_diag_request *req, sd_diag_result *r)
+{
+    char *alternative = alternative_text(r);
+    fill_check_remedies(req, r, alternative);
+    const sd_check *cause = NULL;
+    for (size_t i = 0; i < r->checks.len && !cause; i++)
+        if (r->checks.items[i].status == SD_CHECK_FAIL)
+            cause = &r->checks.items[i];
+    for (size_t i = 0; i < r->checks.len && !cause; i++)
+        if (r->checks.items[i].status == SD_CHECK_WARN)
+            cause = &r->checks.items[i];
+    if (!cause) {
+        r->status = SD_CHECK_PASS;
+        r->code = sd_xstrdup(ok_code(r));
+        const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, "settings.ok");
+        r->summary = rule ? render(rule->summary, req, r, NULL, NULL) : sd_xstrdup("The settings work.");
+        r->remedy = NULL;
+        free(alternative);
+        return;
+    }
+    r->status = cause->status;
+    r->code = sd_xstrdup(cause->code);
+    const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, cause->code);
+    r->summary = rule && rule->summary ? render(rule->summary, req, r, cause, alternative)
+                                       : sd_xstrdup(cause->message);
+    r->remedy = sd_xstrdup(cause->remedy);
+    if (strcmp(cause->code, "cert.hostname_mismatch") == 0 || strcmp(cause->code, "dns.nxdomain") == 0)
+        r->suggested_host = sd_xstrdup(cause->suggested_host);
+    free(alternative);
+}

@@ -1,0 +1,136 @@
+#include "presets/knowledge.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/ini.h"
+#include "common/strbuf.h"
+
+extern const char sd_builtin_findings_text[];
+extern const char sd_builtin_interception_text[];
+
+static int on_finding(void *arg, const char *section, const char *key, const char *value, sd_error *err)
+{
+    sd_knowledge *k = arg;
+    if (!section) {
+        k->rules = sd_xrealloc(k->rules, (k->rule_count + 1) * sizeof *k->rules);
+        memset(&k->rules[k->rule_count], 0, sizeof *k->rules);
+        k->rules[k->rule_count++].code = sd_xstrdup(key);
+        return 0;
+    }
+    sd_finding_rule *r = &k->rules[k->rule_count - 1];
+    char **slot = strcmp(key, "summary") == 0 ? &r->summary
+                : strcmp(key, "remedy") == 0 ? &r->remedy
+                : strcmp(key, "remedy_with_alternative") == 0 ? &r->remedy_with_alternative
+                : strcmp(key, "remedy_with_suggestion") == 0 ? &r->remedy_with_suggestion
+                : strcmp(key, "remedy_without_suggestion") == 0 ? &r->remedy_without_suggestion : NULL;
+    if (!slot)
+        return sd_fail(err, "unknown key '%s'", key);
+    free(*slot);
+    *slot = sd_xstrdup(value);
+    return 0;
+}
+
+static int on_interceptor(void *arg, const char *section, const char *key, const char *value, sd_error *err)
+{
+    sd_knowledge *k = arg;
+    if (!section) {
+        k->interceptors = sd_xrealloc(k->interceptors, (k->interceptor_count + 1) * sizeof *k->interceptors);
+        memset(&k->interceptors[k->interceptor_count], 0, sizeof *k->interceptors);
+        k->interceptors[k->interceptor_count++].id = sd_xstrdup(key);
+        return 0;
+    }
+    sd_interceptor *i = &k->interceptors[k->interceptor_count - 1];
+    if (strcmp(key, "product") == 0) {
+        free(i->product);
+        i->product = sd_xstrdup(value);
+    } else if (strcmp(key, "remedy") == 0) {
+        free(i->remedy);
+        i->remedy = sd_xstrdup(value);
+    } else if (strcmp(key, "match") == 0) {
+        sd_strlist_add(&i->patterns, value);
+    } else {
+        return sd_fail(err, "unknown key '%s'", key);
+    }
+    return 0;
+}
+
+int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err)
+{
+    memset(k, 0, sizeof *k);
+    if (sd_ini_parse(sd_builtin_findings_text, "findings.conf", on_finding, k, err) < 0 ||
+        sd_ini_parse(sd_builtin_interception_text, "interception.conf", on_interceptor, k, err) < 0) {
+        sd_knowledge_free(k);
+        return -1;
+    }
+    return 0;
+}
+
+void sd_knowledge_free(sd_knowledge *k)
+{
+    for (size_t i = 0; i < k->rule_count; i++) {
+        sd_finding_rule *r = &k->rules[i];
+        free(r->code);
+        free(r->summary);
+        free(r->remedy);
+        free(r->remedy_with_alternative);
+        free(r->remedy_with_suggestion);
+        free(r->remedy_without_suggestion);
+    }
+    free(k->rules);
+    for (size_t i = 0; i < k->interceptor_count; i++) {
+        free(k->interceptors[i].id);
+        free(k->interceptors[i].product);
+        free(k->interceptors[i].remedy);
+        sd_strlist_free(&k->interceptors[i].patterns);
+    }
+    free(k->interceptors);
+    memset(k, 0, sizeof *k);
+}
+
+const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code)
+{
+    for (size_t i = 0; i < k->rule_count; i++)
+        if (strcmp(k->rules[i].code, code) == 0)
+            return &k->rules[i];
+    return NULL;
+}
+
+static bool contains_i(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++)
+        if (strncasecmp(hay, needle, n) == 0)
+            return true;
+    return false;
+}
+
+const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text)
+{
+    for (size_t i = 0; text && i < k->interceptor_count; i++)
+        for (size_t p = 0; p < k->interceptors[i].patterns.len; p++)
+            if (contains_i(text, k->interceptors[i].patterns.items[p]))
+                return &k->interceptors[i];
+    return NULL;
+}
+
+char *sd_template_render(const char *tpl, const sd_template_var *vars)
+{
+    sd_buf out = {0};
+    for (const char *p = tpl; *p;) {
+        const char *close = *p == '{' ? strchr(p, '}') : NULL;
+        if (!close) {
+            sd_buf_append(&out, p++, 1);
+            continue;
+        }
+        size_t n = (size_t)(close - p - 1);
+        const char *value = "?";
+        for (const sd_template_var *v = vars; v && v->name; v++)
+            if (strlen(v->name) == n && strncmp(v->name, p + 1, n) == 0 && v->value)
+                value = v->value;
+        sd_buf_puts(&out, value);
+        p = close + 1;
+    }
+    return sd_buf_take(&out);
+}

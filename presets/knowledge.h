@@ -1,0 +1,48 @@
+/* What smtpdoctor knows about findings: the summary and remedy of each
+ * finding code, and the certificate authorities of products that intercept
+ * TLS. Data files in presets/knowledge/, compiled into the binary. */
+#ifndef SD_PRESETS_KNOWLEDGE_H
+#define SD_PRESETS_KNOWLEDGE_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+#include "common/util.h"
+
+typedef struct sd_finding_rule {
+    char *code;
+    char *summary;
+    char *remedy;
+    char *remedy_with_alternative;
+    char *remedy_with_suggestion;
+    char *remedy_without_suggestion;
+} sd_finding_rule;
+
+typedef struct sd_interceptor {
+    char *id, *product, *remedy;
+    sd_strlist patterns;
+} sd_interceptor;
+
+typedef struct sd_knowledge {
+    sd_finding_rule *rules;
+    size_t rule_count;
+    sd_interceptor *interceptors;
+    size_t interceptor_count;
+} sd_knowledge;
+
+int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err);
+void sd_knowledge_free(sd_knowledge *k);
+
+const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code);
+/* The interception product whose pattern appears in text, or NULL. */
+const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text);
+
+/* Template variables: name/value pairs, NULL-terminated names. */
+typedef struct sd_template_var {
+    const char *name, *value;
+} sd_template_var;
+
+/* Replaces {name} by its value (an unknown or NULL one by "?"). */
+char *sd_template_render(const char *tpl, const sd_template_var *vars);
+
+#endif

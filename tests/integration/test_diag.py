@@ -1,0 +1,268 @@
+"""The diagnosis, one fault at a time, each made for real in the lab: a
+filtered port, a refused one, a reset, certificates that are expired, not yet
+valid, self-signed, for another host, without their intermediate, from an
+unknown or an intercepting CA, a TLS-1.0-only server, the two mode mix-ups,
+an HTTP server on an SMTP port, a refusing greeting, silence."""
+import ssl
+
+from lab import DEAD_DNS_IP
+from smtpd import SmtpBehaviour
+
+SERVFAIL_DNS = "127.0.0.96"
+AD_DNS = "127.0.0.95"
+
+
+def server(lab, host, ip, port, mode="starttls", greeting=None, **cert_kw):
+    lab.host(host, ip)
+    names = cert_kw.pop("names", [host])
+    cert = lab.cert_for(*names, **cert_kw)
+    lab.smtp(ip, port, SmtpBehaviour(mode, name=host, cert=cert, greeting=greeting))
+    return cert
+
+
+def world(lab):
+    # a healthy server: 465 with implicit TLS, 587 with STARTTLS, full chain
+    server(lab, "ok.diag.test", "127.0.1.1", 465, "tls")
+    server(lab, "ok.diag.test", "127.0.1.1", 587, "starttls")
+    server(lab, "nostarttls.diag.test", "127.0.1.2", 587, "plain")
+    server(lab, "expired.diag.test", "127.0.1.3", 465, "tls", not_before_days=-400, days=365)
+    server(lab, "future.diag.test", "127.0.1.4", 465, "tls", not_before_days=10, days=365)
+    server(lab, "selfsigned.diag.test", "127.0.1.5", 465, "tls", self_signed=True)
+    server(lab, "wronghost.diag.test", "127.0.1.6", 465, "tls", names=["server.sharedhost.test"])
+    server(lab, "nochain.diag.test", "127.0.1.7", 465, "tls", with_chain=False)
+    other_ca = lab.certs._ca("otherroot", "Some Private Root CA", None)
+    server(lab, "untrusted.diag.test", "127.0.1.8", 465, "tls", issuer=other_ca)
+    avast = lab.certs._ca("avast", "Avast Web/Mail Shield Root", None)
+    server(lab, "intercept.diag.test", "127.0.1.9", 465, "tls", issuer=avast)
+    server(lab, "expiring.diag.test", "127.0.1.10", 465, "tls", days=5)
+    lab.host("tls10.diag.test", "127.0.1.11")
+    lab.smtp("127.0.1.11", 465, SmtpBehaviour("tls", name="tls10.diag.test", cert=lab.cert_for("tls10.diag.test"),
+                                              tls_min=ssl.TLSVersion.TLSv1, tls_max=ssl.TLSVersion.TLSv1))
+    # port 25 filtered, 587 fine: the classic "your ISP blocks port 25"
+    server(lab, "filtered.diag.test", "127.0.1.12", 587, "starttls")
+    lab.nft("ip daddr 127.0.1.12 tcp dport 25 drop")
+    # nothing on 587, 465 fine
+    server(lab, "refused.diag.test", "127.0.1.13", 465, "tls")
+    server(lab, "http.diag.test", "127.0.1.14", 587, "http")
+    server(lab, "rejected.diag.test", "127.0.1.15", 587, "starttls",
+           greeting="554 5.7.1 rejected.diag.test: no SMTP service for you")
+    server(lab, "silent.diag.test", "127.0.1.16", 587, "silent")
+    server(lab, "reset.diag.test", "127.0.1.17", 587, "reset")
+    lab.host("unreachable.diag.test", "127.0.1.18")
+    lab.nft("ip daddr 127.0.1.18 tcp dport 587 reject with icmp type host-unreachable")
+    server(lab, "imap.diag.test", "127.0.1.19", 587, "starttls", greeting="* OK [CAPABILITY IMAP4rev1] ready")
+    lab.mx("noaddress.diag.test", "ok.diag.test")
+    lab.dns_responder(SERVFAIL_DNS, {}, default_rcode=2)
+    # a validating resolver's answers (AD bit) for the trust rule of discovery
+    lab.dns_responder(AD_DNS, {
+        ("_submissions._tcp.signed.test", "SRV"): (0, [(0, 0, 465, "ok.diag.test")], True),
+        ("_submissions._tcp.unsigned.test", "SRV"): (0, [(0, 0, 465, "ok.diag.test")], False),
+        ("ok.diag.test", "A"): (0, ["127.0.1.1"], True),
+    })
+
+
+def diag(lab, host, *args, timeout="2"):
+    r = lab.run("diag", "--json", "--timeout", timeout, "--host", host, *args)
+    assert r.json is not None, r
+    return r
+
+
+def check(r, code):
+    found = [c for c in r.json["checks"] if c["code"] == code]
+    assert found, (code, [c["code"] for c in r.json["checks"]])
+    return found[0]
+
+
+def expect(r, code, status="fail", rc=1):
+    d = r.json["diagnosis"]
+    assert (d["status"], d["code"]) == (status, code), (d, r.json["checks"])
+    assert r.rc == rc, r
+    assert d["summary"] and (d["remedy"] or status == "ok"), d
+    return d
+
+
+def test_healthy_server_passes_every_layer(lab):
+    for port, security in ((465, "tls"), (587, "starttls")):
+        r = diag(lab, "ok.diag.test", "--port", str(port), "--security", security)
+        d = expect(r, "smtp.ok", "ok", 0)
+        layers = [(c["layer"], c["status"]) for c in r.json["checks"]]
+        assert layers[:4] == [("dns", "pass"), ("tcp", "pass"), ("tls", "pass"), ("tls", "pass")], layers
+        assert ("smtp", "pass") in layers and layers[-1] == ("auth", "skip"), layers
+        assert check(r, "auth.skipped")["status"] == "skip"
+        assert r.json["settings"]["auth"] == ["PLAIN", "LOGIN"], r.json["settings"]
+        assert d["remedy"] is None
+
+
+def test_port_and_security_are_inferred(lab):
+    r = diag(lab, "ok.diag.test", "--port", "465")
+    assert (r.json["settings"]["port"], r.json["settings"]["security"]) == (465, "tls")
+    r = diag(lab, "ok.diag.test", "--security", "starttls")
+    assert (r.json["settings"]["port"], r.json["settings"]["security"]) == (587, "starttls")
+    assert r.rc == 0
+
+
+def test_implicit_tls_expected(lab):
+    r = diag(lab, "ok.diag.test", "--port", "465", "--security", "starttls", timeout="5")
+    d = expect(r, "tls.implicit_expected")
+    assert "465" in d["summary"] and "SSL/TLS" in d["summary"] and "STARTTLS" in d["summary"], d
+    assert "SSL/TLS" in d["remedy"], d
+    assert d["working_settings"] == {"host": "ok.diag.test", "port": 587, "security": "starttls"}, d
+    assert r.elapsed < 4, "the parallel handshake answers before the greeting wait runs out"
+
+
+def test_starttls_expected(lab):
+    r = diag(lab, "ok.diag.test", "--port", "587", "--security", "tls")
+    d = expect(r, "tls.starttls_expected")
+    assert "STARTTLS" in d["remedy"], d
+    assert check(r, "tls.starttls_expected")["layer"] == "tls"
+
+
+def test_starttls_unavailable(lab):
+    r = diag(lab, "nostarttls.diag.test", "--port", "587", "--security", "starttls")
+    expect(r, "tls.starttls_unavailable")
+
+
+def test_plain_setting_when_starttls_is_offered(lab):
+    r = diag(lab, "ok.diag.test", "--port", "587", "--security", "plain")
+    expect(r, "tls.not_used", "warn", 0)
+
+
+def test_expired_certificate(lab):
+    r = diag(lab, "expired.diag.test", "--port", "465")
+    d = expect(r, "cert.expired")
+    assert "expired" in check(r, "cert.expired")["message"]
+
+
+def test_not_yet_valid_certificate(lab):
+    expect(diag(lab, "future.diag.test", "--port", "465"), "cert.not_yet_valid")
+
+
+def test_self_signed_certificate(lab):
+    expect(diag(lab, "selfsigned.diag.test", "--port", "465"), "cert.self_signed")
+
+
+def test_hostname_mismatch_suggests_the_certificate_name(lab):
+    r = diag(lab, "wronghost.diag.test", "--port", "465")
+    d = expect(r, "cert.hostname_mismatch")
+    assert d["suggested_host"] == "server.sharedhost.test", d
+    assert "server.sharedhost.test" in d["remedy"], d
+
+
+def test_chain_incomplete(lab):
+    expect(diag(lab, "nochain.diag.test", "--port", "465"), "cert.chain_incomplete")
+
+
+def test_untrusted_root(lab):
+    d = expect(diag(lab, "untrusted.diag.test", "--port", "465"), "cert.untrusted")
+    assert "Some Private Root CA" in d["summary"], d
+
+
+def test_interception_by_antivirus(lab):
+    d = expect(diag(lab, "intercept.diag.test", "--port", "465"), "cert.intercepted")
+    assert "Avast" in d["summary"] and "Mail Shield" in d["remedy"], d
+
+
+def test_insecure_turns_certificate_failures_into_warnings(lab):
+    r = diag(lab, "selfsigned.diag.test", "--port", "465", "--insecure")
+    expect(r, "cert.self_signed", "warn", 0)
+    assert "only for a server you run yourself" in check(r, "cert.self_signed")["message"]
+
+
+def test_expiring_soon_is_a_warning(lab):
+    r = diag(lab, "expiring.diag.test", "--port", "465")
+    expect(r, "cert.expiring_soon", "warn", 0)
+
+
+def test_tls_version_too_old(lab):
+    r = diag(lab, "tls10.diag.test", "--port", "465")
+    d = expect(r, "tls.version_too_old")
+    assert "TLSv1" in check(r, "tls.version_too_old")["message"]
+
+
+def test_filtered_port_25_with_587_working(lab):
+    r = diag(lab, "filtered.diag.test", "--port", "25", timeout="1")
+    d = expect(r, "tcp.timeout")
+    assert d["working_settings"] == {"host": "filtered.diag.test", "port": 587, "security": "starttls"}, d
+    assert "587" in d["remedy"] and "drops" in d["remedy"], d
+
+
+def test_refused_port(lab):
+    r = diag(lab, "refused.diag.test", "--port", "587")
+    d = expect(r, "tcp.refused")
+    assert d["working_settings"]["port"] == 465, d
+
+
+def test_unreachable(lab):
+    expect(diag(lab, "unreachable.diag.test", "--port", "587"), "tcp.unreachable")
+
+
+def test_reset_after_connect(lab):
+    expect(diag(lab, "reset.diag.test", "--port", "587"), "tcp.reset")
+
+
+def test_http_server_on_smtp_port(lab):
+    r = diag(lab, "http.diag.test", "--port", "587", timeout="1")
+    d = expect(r, "smtp.not_smtp")
+    assert "HTTP" in d["summary"], d
+
+
+def test_imap_server_on_smtp_port(lab):
+    d = expect(diag(lab, "imap.diag.test", "--port", "587"), "smtp.not_smtp")
+    assert "IMAP" in d["summary"], d
+
+
+def test_refusing_greeting(lab):
+    d = expect(diag(lab, "rejected.diag.test", "--port", "587"), "smtp.rejected")
+    assert "554" in d["summary"], d
+
+
+def test_no_greeting(lab):
+    expect(diag(lab, "silent.diag.test", "--port", "587", timeout="1"), "smtp.no_greeting")
+
+
+def test_dns_nxdomain_suggests_the_known_name(lab):
+    r = diag(lab, "smtp.gmial.com")
+    d = expect(r, "dns.nxdomain")
+    assert d["suggested_host"] == "smtp.gmail.com" and "smtp.gmail.com" in d["remedy"], d
+    assert [c["layer"] for c in r.json["checks"]] == ["dns"], "nothing after a failed DNS layer"
+
+
+def test_dns_no_address(lab):
+    expect(diag(lab, "noaddress.diag.test"), "dns.no_address")
+
+
+def test_dns_timeout(lab):
+    r = lab.run("diag", "--json", "--timeout", "1", "--host", "ok.diag.test", dns=DEAD_DNS_IP)
+    expect(r, "dns.timeout")
+
+
+def test_dns_servfail(lab):
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "ok.diag.test", dns=SERVFAIL_DNS)
+    expect(r, "dns.servfail")
+
+
+def test_default_command_on_a_healthy_domain(lab):
+    """smtpdoctor ADDRESS: discovery, then every layer up to AUTH."""
+    r = lab.run("--json", "--timeout", "3", "user@ac.test")
+    assert r.rc == 0, r
+    assert r.json["settings"]["host"] == "smtp.ac.test" and r.json["settings"]["source"] == "autoconfig"
+    assert r.json["diagnosis"]["status"] == "ok", r.json["diagnosis"]
+    assert [c["status"] for c in r.json["checks"] if c["layer"] != "auth"] == ["pass"] * 6, r.json["checks"]
+    assert len(r.json["candidates"]) == 2
+
+
+def test_default_command_text(lab):
+    r = lab.run("--timeout", "3", "-v", "user@ac.test")
+    assert r.rc == 0, r
+    for text in ("Settings for user@ac.test", "PASS dns", "PASS tcp", "PASS tls", "PASS smtp", "SKIP auth",
+                 "Diagnosis: ok", "Certificate chain", "S: 220 smtp.ac.test", "C: EHLO"):
+        assert text in r.out, (text, r.out)
+
+
+def test_dnssec_validated_srv_is_trusted(lab):
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "2", "u@signed.test", dns=AD_DNS)
+    s = r.json["settings"]
+    assert (s["source"], s["trusted"]) == ("srv", True), s
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "2", "u@unsigned.test", dns=AD_DNS)
+    s = r.json["settings"]
+    assert (s["source"], s["trusted"]) == ("srv", False), s
