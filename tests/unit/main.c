@@ -3,12 +3,12 @@
 
 #include "tests/unit/harness.h"
 
-extern const test_case address_tests[], preset_tests[], autoconfig_tests[], server_tests[],
+extern const test_case address_tests[], preset_tests[], autoconfig_tests[], server_tests[], diag_rule_tests[],
     smtp_tests[];
 
 int main(int argc, char **argv)
 {
-    const test_case *suites[] = {address_tests, preset_tests, autoconfig_tests, server_tests,
+    const test_case *suites[] = {address_tests, preset_tests, autoconfig_tests, server_tests, diag_rule_tests,
                                  smtp_tests};
     int passed = 0, failed = 0;
     const char *only = argc > 1 ? argv[1] : NULL;

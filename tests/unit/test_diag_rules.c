@@ -1,0 +1,202 @@
+#include <openssl/x509_vfy.h>
+#include <stdlib.h>
+
+#include "diag/diag.h"
+#include "tests/unit/harness.h"
+
+static sd_knowledge knowledge(void)
+{
+    sd_knowledge k;
+    sd_error err;
+    if (sd_knowledge_load_builtin(&k, &err) != 0)
+        abort();
+    return k;
+}
+
+/* Every failure code of the contract has a summary and a remedy. */
+static void test_every_contract_code_has_a_rule(void)
+{
+    static const char *codes[] = {
+        "dns.nxdomain", "dns.no_address", "dns.timeout", "dns.servfail", "tcp.refused", "tcp.timeout",
+        "tcp.unreachable", "tcp.reset", "smtp.no_greeting", "smtp.not_smtp", "smtp.rejected",
+        "tls.implicit_expected", "tls.starttls_expected", "tls.starttls_unavailable", "tls.version_too_old",
+        "tls.handshake_failed", "cert.expired", "cert.not_yet_valid", "cert.self_signed", "cert.untrusted",
+        "cert.chain_incomplete", "cert.hostname_mismatch", "cert.intercepted", "cert.expiring_soon",
+        "auth.not_offered", "auth.plaintext_refused", "auth.skipped",
+    };
+    sd_knowledge k = knowledge();
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        const sd_finding_rule *r = sd_knowledge_rule(&k, codes[i]);
+        if (!r || !r->summary || !r->remedy)
+            harness_fail(__FILE__, __LINE__, "no summary and remedy for %s", codes[i]);
+    }
+    sd_knowledge_free(&k);
+}
+
+static void test_templates(void)
+{
+    sd_template_var vars[] = {{"host", "smtp.example.com"}, {"port", "465"}, {"none", NULL}, {NULL, NULL}};
+    char *s = sd_template_render("Port {port} of {host}: {none} {unknown} {", vars);
+    CHECK_STR(s, "Port 465 of smtp.example.com: ? ? {");
+    free(s);
+}
+
+static void test_interception_names(void)
+{
+    sd_knowledge k = knowledge();
+    const sd_interceptor *x = sd_knowledge_interceptor(&k, "O = AO Kaspersky Lab, CN = Kaspersky Web Anti-Virus Certification Authority");
+    CHECK(x && strcmp(x->id, "kaspersky") == 0);
+    x = sd_knowledge_interceptor(&k, "C = SK, O = \"ESET, spol. s r. o.\", CN = ESET SSL Filter CA");
+    CHECK(x && strcmp(x->id, "eset") == 0);
+    x = sd_knowledge_interceptor(&k, "CN = avast web/mail shield root");
+    CHECK(x && strcmp(x->id, "avast") == 0);
+    CHECK(sd_knowledge_interceptor(&k, "C = US, O = Let's Encrypt, CN = R11") == NULL);
+    sd_knowledge_free(&k);
+}
+
+static void test_did_you_mean(void)
+{
+    sd_preset_db db = {0};
+    sd_error err;
+    CHECK_INT(sd_preset_db_load_builtin(&db, &err), 0);
+    char *s = sd_suggest_host("smtp.gmial.com", &db);
+    CHECK_STR(s, "smtp.gmail.com");
+    free(s);
+    s = sd_suggest_host("smtp.office356.com", &db);
+    CHECK_STR(s, "smtp.office365.com");
+    free(s);
+    s = sd_suggest_host("smpt.mail.ru", &db);
+    CHECK_STR(s, "smtp.mail.ru");
+    free(s);
+    CHECK(sd_suggest_host("mail.example.org", &db) == NULL);
+    s = sd_suggest_host("smtp.gmail.com", &db);             /* never itself */
+    CHECK(s == NULL || strcmp(s, "smtp.gmail.com") != 0);
+    free(s);
+    sd_preset_db_free(&db);
+}
+
+static sd_tls_info tls_with(int chain_len, const char *leaf_issuer, const char *name)
+{
+    sd_tls_info t;
+    memset(&t, 0, sizeof t);
+    t.outcome = SD_TLS_OK;
+    t.chain_len = chain_len;
+    for (int i = 0; i < chain_len; i++) {
+        t.chain[i].subject = sd_xstrdup(i == 0 ? "CN = leaf" : "CN = intermediate");
+        t.chain[i].issuer = sd_xstrdup(i == 0 ? leaf_issuer : "CN = root");
+        t.chain[i].not_before = sd_xstrdup("2026-01-01 00:00:00 UTC");
+        t.chain[i].not_after = sd_xstrdup("2027-01-01 00:00:00 UTC");
+        t.chain[i].has_ca_issuers = true;
+    }
+    if (name && chain_len)
+        sd_strlist_add(&t.chain[0].names, name);
+    t.name_matches = true;
+    t.days_left = 200;
+    return t;
+}
+
+static const char *classify(sd_tls_info *t, const sd_knowledge *k, char **suggested)
+{
+    sd_cert_verdict v;
+    sd_cert_classify(t, "smtp.example.com", k, &v);
+    const char *code = v.code;
+    if (suggested)
+        *suggested = v.suggested_host ? sd_xstrdup(v.suggested_host) : NULL;
+    sd_cert_verdict_clear(&v);
+    return code;
+}
+
+static void add_error(sd_tls_info *t, int code, int depth)
+{
+    t->verify_errors[t->verify_error_count] = code;
+    t->verify_depths[t->verify_error_count++] = depth;
+}
+
+static void test_certificate_classification(void)
+{
+    sd_knowledge k = knowledge();
+    sd_tls_info t = tls_with(2, "CN = intermediate", "smtp.example.com");
+    CHECK_STR(classify(&t, &k, NULL), "cert.ok");
+    t.days_left = 3;
+    CHECK_STR(classify(&t, &k, NULL), "cert.expiring_soon");
+    sd_tls_info_clear(&t);
+
+    t = tls_with(2, "CN = intermediate", "server.sharedhost.example");
+    t.name_matches = false;
+    char *suggested = NULL;
+    CHECK_STR(classify(&t, &k, &suggested), "cert.hostname_mismatch");
+    CHECK_STR(suggested, "server.sharedhost.example");
+    free(suggested);
+    sd_tls_info_clear(&t);
+
+    t = tls_with(2, "CN = intermediate", "*.hoster.example");
+    t.name_matches = false;
+    classify(&t, &k, &suggested);
+    CHECK_STR(suggested, "mail.hoster.example");
+    free(suggested);
+    sd_tls_info_clear(&t);
+
+    t = tls_with(2, "CN = intermediate", "smtp.example.com");
+    add_error(&t, X509_V_ERR_CERT_HAS_EXPIRED, 0);
+    t.name_matches = false;                         /* expiry matters more than the name */
+    CHECK_STR(classify(&t, &k, NULL), "cert.expired");
+    sd_tls_info_clear(&t);
+
+    t = tls_with(1, "CN = leaf", "smtp.example.com");
+    t.chain[0].self_issued = true;
+    add_error(&t, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0);
+    CHECK_STR(classify(&t, &k, NULL), "cert.self_signed");
+    sd_tls_info_clear(&t);
+
+    t = tls_with(1, "CN = Some Public Intermediate", "smtp.example.com");
+    add_error(&t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, 0);
+    add_error(&t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, 0);
+    CHECK_STR(classify(&t, &k, NULL), "cert.chain_incomplete");
+    t.chain[0].has_ca_issuers = false;              /* a private CA's leaf: no AIA */
+    CHECK_STR(classify(&t, &k, NULL), "cert.untrusted");
+    sd_tls_info_clear(&t);
+
+    t = tls_with(2, "CN = intermediate", "smtp.example.com");
+    add_error(&t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, 1);
+    CHECK_STR(classify(&t, &k, NULL), "cert.untrusted");
+    free(t.chain[1].issuer);
+    t.chain[1].issuer = sd_xstrdup("O = Zscaler Inc., CN = Zscaler Root CA");
+    CHECK_STR(classify(&t, &k, NULL), "cert.intercepted");
+    sd_tls_info_clear(&t);
+    sd_knowledge_free(&k);
+}
+
+static void test_root_cause_is_the_first_failure_in_layer_order(void)
+{
+    sd_knowledge k = knowledge();
+    sd_diag_request req = {.knowledge = &k};
+    sd_diag_result r;
+    memset(&r, 0, sizeof r);
+    r.host = sd_xstrdup("smtp.example.com");
+    r.port = 25;
+    r.security = SD_SEC_STARTTLS;
+    sd_check_add(&r.checks, "dns", "smtp.example.com", SD_CHECK_PASS, "dns.ok", sd_xstrdup("resolves"));
+    sd_check_add(&r.checks, "tcp", "smtp.example.com:25", SD_CHECK_FAIL, "tcp.timeout", sd_xstrdup("timed out"));
+    sd_check_add(&r.checks, "tls", "smtp.example.com:25", SD_CHECK_WARN, "cert.expiring_soon", sd_xstrdup("soon"));
+    r.has_working = true;
+    r.working.host = sd_xstrdup("smtp.example.com");
+    r.working.port = 587;
+    r.working.security = SD_SEC_STARTTLS;
+    sd_choose_root_cause(&req, &r);
+    CHECK_INT(r.status, SD_CHECK_FAIL);
+    CHECK_STR(r.code, "tcp.timeout");
+    CHECK_STR(r.remedy, "Your network drops connections to port 25, but port 587 with STARTTLS works: use it.");
+    CHECK(r.checks.items[2].remedy != NULL);
+    sd_diag_result_free(&r);
+    sd_knowledge_free(&k);
+}
+
+TEST_LIST(diag_rule_tests) = {
+    {"diag: every contract code has a rule", test_every_contract_code_has_a_rule},
+    {"diag: remedy templates", test_templates},
+    {"diag: interception CA names", test_interception_names},
+    {"diag: did you mean", test_did_you_mean},
+    {"diag: certificate classification", test_certificate_classification},
+    {"diag: root cause and remedy with an alternative", test_root_cause_is_the_first_failure_in_layer_order},
+    {NULL, NULL},
+};
