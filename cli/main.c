@@ -37,7 +37,9 @@ static sd_diag_request diag_request(const sd_cli *cli, const sd_preset_db *prese
         .host = cli->host, .port = cli->port, .security = cli->security,
         .address = cli->has_address ? &cli->address : NULL,
         .username = cli->user ? cli->user : cli->has_address ? cli->address.address : NULL,
-        .password = cli->password, .dns_servers = cli->dns_servers, .ca_file = cli->ca_file,
+        .password = cli->password, .oauth2_token = cli->oauth2_token, .auth_mech = cli->auth_mech,
+        .send_to = cli->send_to, .from = cli->from, .reply_to = cli->reply_to, .bcc = cli->bcc,
+        .dns_servers = cli->dns_servers, .ca_file = cli->ca_file,
         .timeout_ms = cli->timeout_ms, .insecure = cli->insecure,
         .allow_plaintext_auth = cli->allow_plaintext_auth, .keep_transcript = cli->verbose,
         .presets = presets, .knowledge = k,
@@ -110,16 +112,25 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     req.security = best->security;
     req.username = cli->user ? cli->user : best->username ? best->username : cli->address.address;
     req.alternatives = &d.servers;
+    /* A password goes only to a server an authenticated source named, unless
+     * the user says otherwise. */
+    char *untrusted = NULL;
+    if (!best->trusted && !cli->trust_discovered)
+        untrusted = sd_xasprintf("an unauthenticated source (%s) named %s; add --trust-discovered to log in anyway",
+                                 sd_source_name(sd_source_primary(best->sources)), best->host);
+    req.untrusted_source = untrusted;
     sd_diag_result r;
     if (sd_diagnose(&req, &r, &err) < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         sd_discovery_free(&d);
+        free(untrusted);
         return SD_EXIT_USAGE;
     }
     sd_server tested = tested_settings(&r, req.username, best->sources, best->trusted);
     int rc = finish_diagnosis(cli, &r, &tested, &d);
     sd_diag_result_free(&r);
     sd_discovery_free(&d);
+    free(untrusted);
     return rc;
 }
 

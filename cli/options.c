@@ -9,6 +9,7 @@
 #include <idn2.h>
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
+#include <termios.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@
 enum {
     OPT_JSON = 256, OPT_DNS, OPT_CA, OPT_TIMEOUT, OPT_INSECURE, OPT_USER, OPT_PWFILE, OPT_PWSTDIN,
     OPT_SENDTO, OPT_FROM, OPT_ISPDB, OPT_HOST, OPT_PORT, OPT_SECURITY, OPT_NOPROBE,
-    OPT_ALLOWPLAIN, OPT_INCOMING, OPT_VERSION, OPT_PASSWORD,
+    OPT_ALLOWPLAIN, OPT_INCOMING, OPT_VERSION, OPT_PASSWORD, OPT_TOKENFILE, OPT_AUTHMECH, OPT_REPLYTO,
+    OPT_BCC, OPT_TRUST,
 };
 
 static const struct option long_options[] = {
@@ -35,6 +37,11 @@ static const struct option long_options[] = {
     {"password-file", required_argument, NULL, OPT_PWFILE},
     {"password-stdin", no_argument, NULL, OPT_PWSTDIN},
     {"password", required_argument, NULL, OPT_PASSWORD},
+    {"oauth2-token-file", required_argument, NULL, OPT_TOKENFILE},
+    {"auth-mech", required_argument, NULL, OPT_AUTHMECH},
+    {"reply-to", required_argument, NULL, OPT_REPLYTO},
+    {"bcc", required_argument, NULL, OPT_BCC},
+    {"trust-discovered", no_argument, NULL, OPT_TRUST},
     {"send-to", required_argument, NULL, OPT_SENDTO},
     {"from", required_argument, NULL, OPT_FROM},
     {"ispdb-url", required_argument, NULL, OPT_ISPDB},
@@ -75,8 +82,13 @@ static void print_help(sd_command cmd)
         "  --insecure              report certificate problems as warnings, not failures\n"
         "  --user NAME             the login (default: the address, or the provider's form)\n"
         "  --password-file FILE, --password-stdin, env SMTPDOCTOR_PASSWORD   the password\n"
+        "  --oauth2-token-file FILE, env SMTPDOCTOR_OAUTH2_TOKEN   an OAuth2 access token\n"
+        "  --auth-mech MECH        force PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER\n"
         "  --send-to ADDR          also send a real test message to ADDR\n"
         "  --from ADDR             sender of the test message (default: the address)\n"
+        "  --reply-to ADDR, --bcc ADDR   Reply-To of the test message; a blind copy\n"
+        "  --trust-discovered      send the password even to a server only an unauthenticated\n"
+        "                          source named (plain-http autoconfig, a guess, DNS without DNSSEC)\n"
         "  --ispdb-url URL|none    the central ISPDB (default " "https://live.thunderbird.net/autoconfig/v1.1/)\n"
         "  --no-probe              do not connect to candidate servers during discovery\n"
         "  --incoming              also show the IMAP and POP3 servers\n"
@@ -202,6 +214,45 @@ static int check_file(const char *what, const char *path)
     return 0;
 }
 
+/* An address option: checked like the main address, kept as typed (with
+ * the domain in its ASCII form). */
+static int take_mail_address(char **slot, const char *option, const char *arg)
+{
+    sd_address a;
+    sd_error err;
+    if (sd_address_parse(arg, &a, &err) < 0) {
+        fprintf(stderr, "smtpdoctor: %s '%s' is not a usable address: %s\n", option, arg, err.msg);
+        return -1;
+    }
+    free(*slot);
+    *slot = sd_xstrdup(a.address);
+    sd_address_free(&a);
+    return 0;
+}
+
+/* Asks for the password on the terminal, without echo. */
+static char *prompt_secret(const char *user)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    if (!tty)
+        return NULL;
+    struct termios old, quiet;
+    bool restore = tcgetattr(fileno(tty), &old) == 0;
+    if (restore) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t)~ECHO;
+        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    }
+    fprintf(tty, "Password for %s: ", user);
+    fflush(tty);
+    char *secret = read_secret(tty);
+    if (restore)
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fputc('\n', tty);
+    fclose(tty);
+    return secret;
+}
+
 static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *version, bool *pw_stdin)
 {
     switch (c) {
@@ -235,8 +286,27 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
         return usage_error("there is no --password option, so that the password stays out of "
                            "process lists and shell history: use --password-file FILE, "
                            "--password-stdin or SMTPDOCTOR_PASSWORD");
-    case OPT_SENDTO: free(cli->send_to); cli->send_to = sd_xstrdup(arg); break;
-    case OPT_FROM: free(cli->from); cli->from = sd_xstrdup(arg); break;
+    case OPT_SENDTO: return take_mail_address(&cli->send_to, "--send-to", arg);
+    case OPT_FROM: return take_mail_address(&cli->from, "--from", arg);
+    case OPT_REPLYTO: return take_mail_address(&cli->reply_to, "--reply-to", arg);
+    case OPT_BCC: return take_mail_address(&cli->bcc, "--bcc", arg);
+    case OPT_TRUST: cli->trust_discovered = true; break;
+    case OPT_AUTHMECH:
+        cli->auth_mech = sd_auth_parse(arg);
+        if (!(cli->auth_mech & (SD_AUTH_PLAIN | SD_AUTH_LOGIN | SD_AUTH_CRAM_MD5 | SD_AUTH_XOAUTH2 | SD_AUTH_OAUTHBEARER)))
+            return usage_error("--auth-mech takes PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER, not '%s'", arg);
+        break;
+    case OPT_TOKENFILE: {
+        if (check_file("token file", arg) < 0)
+            return -1;
+        FILE *f = fopen(arg, "r");
+        if (!f)
+            return usage_error("cannot open the token file %s", arg);
+        free(cli->oauth2_token);
+        cli->oauth2_token = read_secret(f);
+        fclose(f);
+        break;
+    }
     case OPT_ISPDB:
         if (!sd_str_ieq(arg, "none") && strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0)
             return usage_error("--ispdb-url takes an http(s) URL or 'none', not '%s'", arg);
@@ -337,7 +407,12 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
         cli->password = read_secret(stdin);
     } else if (!cli->password && getenv("SMTPDOCTOR_PASSWORD")) {
         cli->password = sd_xstrdup(getenv("SMTPDOCTOR_PASSWORD"));
+    } else if (!cli->password && cli->user && isatty(STDIN_FILENO) && !cli->oauth2_token &&
+               cli->command != SD_CMD_DISCOVER && cli->command != SD_CMD_PRESETS) {
+        cli->password = prompt_secret(cli->user);
     }
+    if (!cli->oauth2_token && getenv("SMTPDOCTOR_OAUTH2_TOKEN"))
+        cli->oauth2_token = sd_xstrdup(getenv("SMTPDOCTOR_OAUTH2_TOKEN"));
     if (cli->dns_servers) {
         /* checked now, so that a typo is a usage error and not a DNS failure */
         sd_error err;
@@ -355,14 +430,16 @@ void sd_cli_free(sd_cli *cli)
     free(cli->ca_file);
     free(cli->ispdb_url);
     free(cli->user);
-    if (cli->password) {
-        /* the secret does not linger in freed memory */
-        volatile char *p = cli->password;
-        while (*p)
-            *p++ = '\0';
-        free(cli->password);
+    /* the secrets do not linger in freed memory */
+    char *secrets[] = {cli->password, cli->oauth2_token};
+    for (int i = 0; i < 2; i++) {
+        if (secrets[i])
+            OPENSSL_cleanse(secrets[i], strlen(secrets[i]));
+        free(secrets[i]);
     }
     free(cli->send_to);
+    free(cli->reply_to);
+    free(cli->bcc);
     free(cli->from);
     free(cli->host);
     free(cli->presets_action);

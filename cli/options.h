@@ -22,7 +22,9 @@ typedef struct sd_cli {
     bool json, verbose, quiet, insecure, probe, allow_plaintext_auth, show_incoming;
     char *dns_servers, *ca_file, *ispdb_url;
     int timeout_ms;
-    char *user, *password, *send_to, *from;
+    char *user, *password, *oauth2_token, *send_to, *from, *reply_to, *bcc;
+    unsigned auth_mech;
+    bool trust_discovered;
     char *host;          /* diag */
     int port;            /* diag; 0 = infer */
     sd_security security;/* diag; UNKNOWN = infer */

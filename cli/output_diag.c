@@ -111,6 +111,10 @@ void sd_print_diagnosis_json(const sd_cli *cli, const sd_diag_result *r, const s
             sd_json_null(&j);
         }
     }
+    if (r->auth_mechanism)
+        sd_json_kv_string(&j, "auth_mechanism", r->auth_mechanism);
+    if (r->queue_id)
+        sd_json_kv_string(&j, "queue_id", r->queue_id);
     if (cli->verbose) {
         sd_json_key(&j, "transcript");
         sd_json_string_list(&j, &r->transcript);

@@ -8,6 +8,8 @@
 
 #include "net/dns.h"
 #include "common/strbuf.h"
+#include "net/auth.h"
+#include "net/send.h"
 #include "net/session.h"
 
 enum { MAX_ALTERNATIVES = 12 };
@@ -208,11 +210,24 @@ static void caps_text(sd_buf *b, const sd_smtp_caps *c)
     if (c->chunking) sd_buf_puts(b, " CHUNKING");
 }
 
-static void smtp_checks(sd_diag_result *r, const sd_session *s, const char *target)
+static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s, const char *target)
 {
     if (s->greeting.code == 220) {
         sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, "smtp.ok",
                      sd_xasprintf("greeting: %d %s", s->greeting.code, s->greeting.text));
+        const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, "greeting", 220,
+                                                                s->greeting.enhanced, s->greeting.text);
+        if (rule && strcmp(rule->finding, "smtp.rejected") != 0) {
+            sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, rule->finding,
+                         sd_xasprintf("the greeting says: %s", s->greeting.text));
+            r->checks.items[r->checks.len - 1].remedy = sd_xstrdup(rule->remedy);
+        }
+    } else if (s->greeting.code >= 400) {
+        const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, "greeting", s->greeting.code,
+                                                                s->greeting.enhanced, s->greeting.text);
+        for (size_t i = 0; rule && rule->remedy && i < r->checks.len; i++)
+            if (strcmp(r->checks.items[i].code, "smtp.rejected") == 0 && !r->checks.items[i].remedy)
+                r->checks.items[i].remedy = sd_xstrdup(rule->remedy);
     }
     if (s->ready) {
         sd_buf caps = {0};
@@ -264,40 +279,155 @@ static void session_checks(const sd_diag_request *req, sd_diag_result *r, const 
     }
     if (f && (is_smtp_failure(f) || strcmp(f, "tcp.reset") == 0))
         sd_check_add(&r->checks, f[0] == 't' ? "tcp" : "smtp", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
-    smtp_checks(r, s, target);
+    smtp_checks(req, r, s, target);
     if (s->ready && r->security == SD_SEC_PLAIN && s->starttls_offered)
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "tls.not_used",
                      sd_xasprintf("the server offers STARTTLS, but the settings use no encryption"));
     free(target);
 }
 
-/* ---- the auth layer (so far: whether a login can be tried at all) ----- */
+/* ---- the auth and send layers ----------------------------------------- */
 
-static void auth_check(const sd_diag_request *req, sd_diag_result *r, const sd_session *s)
+/* A refusal, in the words of the reply rules: the finding and, where the
+ * provider's reply says more, its own remedy. */
+static void reply_check(const sd_diag_request *req, sd_diag_result *r, const char *layer, const char *stage,
+                        const sd_smtp_reply *reply, const char *what)
 {
-    if (!s->ready)
-        return;
+    const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, stage, reply->code,
+                                                            reply->enhanced, reply->text);
+    const char *code = rule ? rule->finding : strcmp(layer, "auth") == 0 ? "auth.failed" : "send.message_rejected";
+    sd_check_status status = strcmp(code, "send.temporary_failure") == 0 ? SD_CHECK_WARN : SD_CHECK_FAIL;
+    char *target = target_of(r->host, r->port);
+    sd_check_add(&r->checks, layer, target, status, code,
+                 sd_xasprintf("%s: the server answered %d %s", what, reply->code, reply->text ? reply->text : ""));
+    if (rule && rule->remedy)
+        r->checks.items[r->checks.len - 1].remedy = sd_xstrdup(rule->remedy);
+    free(target);
+}
+
+static void list_mechanisms(sd_buf *b, const sd_smtp_caps *caps)
+{
+    for (size_t i = 0; i < caps->auth_names.len; i++)
+        sd_buf_printf(b, "%s%s", i ? " " : "", caps->auth_names.items[i]);
+}
+
+/* Returns true when the login worked (or was not needed for a send). */
+static bool auth_step(const sd_diag_request *req, sd_diag_result *r, sd_session *s)
+{
     char *target = target_of(r->host, r->port);
     bool encrypted = s->tls_attempted && s->tls.outcome == SD_TLS_OK;
+    bool have_secret = req->password || req->oauth2_token;
+    bool ok = false;
+    sd_buf mechs = {0};
+    list_mechanisms(&mechs, &s->caps);
     if (s->caps.auth_names.len == 0) {
         const char *why = !encrypted && s->starttls_offered ? " before STARTTLS, which the settings do not use" : "";
-        sd_check_add(&r->checks, "auth", target, req->password ? SD_CHECK_FAIL : SD_CHECK_WARN, "auth.not_offered",
+        sd_check_add(&r->checks, "auth", target, have_secret ? SD_CHECK_FAIL : SD_CHECK_WARN, "auth.not_offered",
                      sd_xasprintf("the server advertises no AUTH mechanism%s", why));
-    } else if (!req->password) {
-        sd_buf mechs = {0};
-        for (size_t i = 0; i < s->caps.auth_names.len; i++)
-            sd_buf_printf(&mechs, "%s%s", i ? " " : "", s->caps.auth_names.items[i]);
+        ok = !have_secret;
+    } else if (!have_secret) {
         sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
                      sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs.data));
-        sd_buf_free(&mechs);
+        ok = true;
+    } else if (req->untrusted_source) {
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.untrusted_server", sd_xstrdup(req->untrusted_source));
     } else if (!encrypted && !req->allow_plaintext_auth) {
         sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.plaintext_refused",
                      sd_xasprintf("the password was not sent: the connection is not encrypted"));
     } else {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
-                     sd_xasprintf("a password was given, but this version of smtpdoctor does not try the login yet"));
+        sd_credentials cred = {
+            .username = req->username ? req->username : "", .password = req->password,
+            .oauth2_token = req->oauth2_token, .host = r->host, .port = r->port,
+        };
+        unsigned mech = sd_auth_choose(s->caps.auth, &cred, req->auth_mech);
+        if (!mech) {
+            sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.mechanism_unsupported",
+                         sd_xasprintf("the server offers %s; with %s smtpdoctor can use %s", mechs.data,
+                                      req->oauth2_token ? "a token" : "a password",
+                                      req->auth_mech ? sd_auth_name(req->auth_mech)
+                                      : req->oauth2_token ? "OAUTHBEARER XOAUTH2" : "CRAM-MD5 PLAIN LOGIN"));
+        } else {
+            r->auth_mechanism = sd_xstrdup(sd_auth_name(mech));
+            sd_smtp_reply reply;
+            const char *why = NULL;
+            int64_t start = sd_now_ms();
+            if (sd_auth_run(&s->conn, mech, &cred, &reply, &why) < 0) {
+                sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.failed",
+                             sd_xasprintf("the connection broke during AUTH %s: %s", sd_auth_name(mech), why));
+            } else if (reply.code == 235) {
+                sd_check_add(&r->checks, "auth", target, SD_CHECK_PASS, "auth.ok",
+                             sd_xasprintf("logged in as %s with %s", cred.username, sd_auth_name(mech)));
+                ok = true;
+            } else {
+                char *what = sd_xasprintf("AUTH %s as %s", sd_auth_name(mech), cred.username);
+                reply_check(req, r, "auth", "auth", &reply, what);
+                free(what);
+            }
+            r->checks.items[r->checks.len - 1].elapsed_ms = sd_now_ms() - start;
+            sd_smtp_reply_clear(&reply);
+        }
     }
+    sd_buf_free(&mechs);
     free(target);
+    return ok;
+}
+
+static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session *s, bool auth_ok)
+{
+    char *target = target_of(r->host, r->port);
+    if (!auth_ok) {
+        sd_check_add(&r->checks, "send", target, SD_CHECK_SKIP, "send.skipped",
+                     sd_xasprintf("the test message was not sent, because the login failed"));
+        free(target);
+        return;
+    }
+    const char *from = req->from ? req->from : req->address ? req->address->address : req->username;
+    char *subject = sd_xasprintf("smtpdoctor test: %s port %d with %s", r->host, r->port,
+                                 sd_security_label(r->security));
+    char *body = sd_xasprintf("This message was sent by smtpdoctor to test these settings:\n\n"
+                              "  SMTP server  %s\n  Port         %d\n  Encryption   %s\n  Username     %s\n\n"
+                              "If you can read it, sending with these settings works.\n",
+                              r->host, r->port, sd_security_label(r->security),
+                              req->username ? req->username : "(none)");
+    sd_message_spec m = {.from = from ? from : "", .to = req->send_to, .reply_to = req->reply_to,
+                         .bcc = req->bcc, .subject = subject, .body = body};
+    sd_send_result res;
+    const char *why = NULL;
+    int64_t start = sd_now_ms();
+    int rc = sd_send_message(&s->conn, &s->caps, &m, &res, &why);
+    if (rc < 0) {
+        sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL,
+                     res.stage == SD_SEND_MAIL && strstr(why, "SMTPUTF8") ? "send.sender_rejected" : "send.message_rejected",
+                     sd_xasprintf("sending broke at %s: %s", sd_send_stage_name(res.stage), why));
+    } else if (res.stage == SD_SEND_DONE) {
+        sd_check_add(&r->checks, "send", target, SD_CHECK_PASS, "send.ok",
+                     res.queue_id ? sd_xasprintf("the test message to %s was accepted, queued as %s (%d %s)",
+                                                 req->send_to, res.queue_id, res.reply.code, res.reply.text)
+                                  : sd_xasprintf("the test message to %s was accepted (%d %s)", req->send_to,
+                                                 res.reply.code, res.reply.text));
+        r->queue_id = sd_xstrdup(res.queue_id);
+    } else {
+        static const char *const stages[] = {"mail", "rcpt", "data"};
+        char *what = res.stage == SD_SEND_RCPT
+            ? sd_xasprintf("RCPT TO:<%s>", res.recipient ? res.recipient : req->send_to)
+            : sd_xasprintf("%s", res.stage == SD_SEND_MAIL ? "MAIL FROM" : "DATA");
+        reply_check(req, r, "send", stages[res.stage], &res.reply, what);
+        free(what);
+    }
+    r->checks.items[r->checks.len - 1].elapsed_ms = sd_now_ms() - start;
+    sd_send_result_clear(&res);
+    free(subject);
+    free(body);
+    free(target);
+}
+
+static void auth_and_send(const sd_diag_request *req, sd_diag_result *r, sd_session *s)
+{
+    if (!s->ready)
+        return;
+    bool ok = auth_step(req, r, s);
+    if (req->send_to)
+        send_step(req, r, s, ok);
 }
 
 /* ---- alternatives ---------------------------------------------------- */
@@ -474,7 +604,7 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
     if (s->failure && (strcmp(s->failure, "tls.version_too_old") == 0 ||
                        strcmp(s->failure, "tls.handshake_failed") == 0))
         confirm_old_tls(req, r, &main_job.req);
-    auth_check(req, r, s);
+    auth_and_send(req, r, s);
     r->reached_smtp = s->ready;
     r->auth_offered = s->caps.auth;
     for (size_t i = 0; i < s->transcript.len; i++)
@@ -539,5 +669,7 @@ void sd_diag_result_free(sd_diag_result *r)
     sd_server_list_free(&r->tried);
     sd_strlist_free(&r->transcript);
     sd_tls_info_clear(&r->tls);
+    free(r->auth_mechanism);
+    free(r->queue_id);
     memset(r, 0, sizeof *r);
 }

@@ -47,7 +47,11 @@ typedef struct sd_diag_request {
     int port;                      /* 0: inferred from security */
     sd_security security;          /* UNKNOWN: inferred from the port */
     const sd_address *address;     /* may be NULL */
-    const char *username, *password;
+    const char *username, *password, *oauth2_token;
+    unsigned auth_mech;            /* a forced SD_AUTH_* mechanism, or 0 */
+    const char *untrusted_source;  /* set: the server came only from this unauthenticated
+                                      source, so no password goes to it */
+    const char *send_to, *from, *reply_to, *bcc;   /* the test message */
     const char *dns_servers, *ca_file;
     int timeout_ms;
     bool insecure, allow_plaintext_auth, keep_transcript;
@@ -63,6 +67,8 @@ typedef struct sd_diag_result {
     bool port_inferred, security_inferred;
     unsigned auth_offered;         /* SD_AUTH_* from EHLO */
     bool reached_smtp;             /* the session got through EHLO */
+    char *auth_mechanism;          /* the mechanism that was tried */
+    char *queue_id;                /* of the test message, when sent */
     sd_check_list checks;
     sd_check_status status;        /* PASS (ok), WARN or FAIL */
     char *code, *summary, *remedy, *suggested_host;

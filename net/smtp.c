@@ -34,7 +34,7 @@ static bool reply_line(const char *line, int *code, bool *last, const char **tex
 }
 
 /* "5.7.8 text" -> "5.7.8" (RFC 3463: class.subject.detail) */
-static void read_enhanced(const char *text, char out[16])
+void sd_smtp_enhanced_code(const char *text, char out[16])
 {
     out[0] = '\0';
     if (!(text[0] == '2' || text[0] == '4' || text[0] == '5') || text[1] != '.')
@@ -75,7 +75,7 @@ int sd_smtp_read_reply(sd_conn *c, sd_smtp_reply *r, const char **why)
         }
         r->code = code;
         if (r->lines.len == 0)
-            read_enhanced(text, r->enhanced);
+            sd_smtp_enhanced_code(text, r->enhanced);
         sd_strlist_add(&r->lines, text);
         if (joined.len)
             sd_buf_puts(&joined, " ");

@@ -35,6 +35,8 @@ int sd_smtp_read_reply(sd_conn *c, sd_smtp_reply *r, const char **why);
 int sd_smtp_command(sd_conn *c, const char *command, const char *shown, sd_smtp_reply *r,
                     const char **why);
 void sd_smtp_reply_clear(sd_smtp_reply *r);
+/* The enhanced status code (RFC 3463) at the start of a reply's text, or "". */
+void sd_smtp_enhanced_code(const char *text, char out[16]);
 
 void sd_smtp_parse_caps(const sd_smtp_reply *ehlo, sd_smtp_caps *caps);
 void sd_smtp_caps_clear(sd_smtp_caps *caps);

@@ -9,6 +9,7 @@
 
 extern const char sd_builtin_findings_text[];
 extern const char sd_builtin_interception_text[];
+extern const char sd_builtin_replies_text[];
 
 static int on_finding(void *arg, const char *section, const char *key, const char *value, sd_error *err)
 {
@@ -56,11 +57,64 @@ static int on_interceptor(void *arg, const char *section, const char *key, const
     return 0;
 }
 
+static int on_reply(void *arg, const char *section, const char *key, const char *value, sd_error *err)
+{
+    sd_knowledge *k = arg;
+    if (!section) {
+        k->replies = sd_xrealloc(k->replies, (k->reply_count + 1) * sizeof *k->replies);
+        memset(&k->replies[k->reply_count], 0, sizeof *k->replies);
+        k->replies[k->reply_count++].id = sd_xstrdup(key);
+        return 0;
+    }
+    sd_reply_rule *r = &k->replies[k->reply_count - 1];
+    if (strcmp(key, "code") == 0) {
+        char *end = NULL;
+        long code = strtol(value, &end, 10);
+        if (*end || code < 200 || code > 599)
+            return sd_fail(err, "code must be a reply code from 200 to 599");
+        r->code = (int)code;
+        return 0;
+    }
+    if (strcmp(key, "host") == 0) {
+        char *copy = sd_xstrdup(value), *save = NULL;
+        for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+            sd_strlist_add(&r->hosts, w);
+        free(copy);
+        return 0;
+    }
+    char **slot = strcmp(key, "stage") == 0 ? &r->stage
+                : strcmp(key, "enhanced") == 0 ? &r->enhanced
+                : strcmp(key, "text") == 0 ? &r->text
+                : strcmp(key, "finding") == 0 ? &r->finding
+                : strcmp(key, "provider") == 0 ? &r->provider
+                : strcmp(key, "remedy") == 0 ? &r->remedy
+                : strcmp(key, "example") == 0 ? &r->example : NULL;
+    if (!slot)
+        return sd_fail(err, "unknown key '%s'", key);
+    free(*slot);
+    *slot = sd_xstrdup(value);
+    return 0;
+}
+
+static int check_replies(const sd_knowledge *k, sd_error *err)
+{
+    for (size_t i = 0; i < k->reply_count; i++) {
+        const sd_reply_rule *r = &k->replies[i];
+        if (!r->stage || !r->finding)
+            return sd_fail(err, "replies.conf: rule %s needs a stage and a finding", r->id);
+        if (!sd_knowledge_rule(k, r->finding))
+            return sd_fail(err, "replies.conf: rule %s names %s, which findings.conf does not know",
+                           r->id, r->finding);
+    }
+    return 0;
+}
+
 int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err)
 {
     memset(k, 0, sizeof *k);
     if (sd_ini_parse(sd_builtin_findings_text, "findings.conf", on_finding, k, err) < 0 ||
-        sd_ini_parse(sd_builtin_interception_text, "interception.conf", on_interceptor, k, err) < 0) {
+        sd_ini_parse(sd_builtin_interception_text, "interception.conf", on_interceptor, k, err) < 0 ||
+        sd_ini_parse(sd_builtin_replies_text, "replies.conf", on_reply, k, err) < 0 || check_replies(k, err) < 0) {
         sd_knowledge_free(k);
         return -1;
     }
@@ -86,6 +140,19 @@ void sd_knowledge_free(sd_knowledge *k)
         sd_strlist_free(&k->interceptors[i].patterns);
     }
     free(k->interceptors);
+    for (size_t i = 0; i < k->reply_count; i++) {
+        sd_reply_rule *r = &k->replies[i];
+        free(r->id);
+        free(r->stage);
+        free(r->enhanced);
+        free(r->text);
+        free(r->finding);
+        free(r->provider);
+        free(r->remedy);
+        free(r->example);
+        sd_strlist_free(&r->hosts);
+    }
+    free(k->replies);
     memset(k, 0, sizeof *k);
 }
 
@@ -112,6 +179,36 @@ const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char
         for (size_t p = 0; p < k->interceptors[i].patterns.len; p++)
             if (contains_i(text, k->interceptors[i].patterns.items[p]))
                 return &k->interceptors[i];
+    return NULL;
+}
+
+static bool host_matches(const sd_strlist *patterns, const char *host)
+{
+    if (patterns->len == 0)
+        return true;
+    for (size_t i = 0; host && i < patterns->len; i++)
+        if (sd_host_glob(patterns->items[i], host))
+            return true;
+    return false;
+}
+
+const sd_reply_rule *sd_knowledge_classify_reply(const sd_knowledge *k, const char *host, const char *stage,
+                                                 int code, const char *enhanced, const char *text)
+{
+    for (size_t i = 0; i < k->reply_count; i++) {
+        const sd_reply_rule *r = &k->replies[i];
+        if (!host_matches(&r->hosts, host))
+            continue;
+        if (strcmp(r->stage, "any") != 0 && strcmp(r->stage, stage) != 0)
+            continue;
+        if (r->code && r->code != code)
+            continue;
+        if (r->enhanced && (!enhanced || strncmp(enhanced, r->enhanced, strlen(r->enhanced)) != 0))
+            continue;
+        if (r->text && (!text || !contains_i(text, r->text)))
+            continue;
+        return r;
+    }
     return NULL;
 }
 

@@ -23,11 +23,24 @@ typedef struct sd_interceptor {
     sd_strlist patterns;
 } sd_interceptor;
 
+/* A server reply and its meaning (presets/knowledge/replies.conf). */
+typedef struct sd_reply_rule {
+    char *id;
+    char *stage;              /* greeting, auth, mail, rcpt, data or any */
+    int code;                 /* 0: any */
+    char *enhanced;           /* a prefix such as "5.7.9" or "4.", or NULL */
+    char *text;               /* words of the reply, or NULL */
+    sd_strlist hosts;         /* server name patterns; empty: any server */
+    char *finding, *provider, *remedy, *example;
+} sd_reply_rule;
+
 typedef struct sd_knowledge {
     sd_finding_rule *rules;
     size_t rule_count;
     sd_interceptor *interceptors;
     size_t interceptor_count;
+    sd_reply_rule *replies;
+    size_t reply_count;
 } sd_knowledge;
 
 int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err);
@@ -36,6 +49,11 @@ void sd_knowledge_free(sd_knowledge *k);
 const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code);
 /* The interception product whose pattern appears in text, or NULL. */
 const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text);
+
+/* The first reply rule that matches a reply of server `host` at a stage, or
+ * NULL. */
+const sd_reply_rule *sd_knowledge_classify_reply(const sd_knowledge *k, const char *host, const char *stage,
+                                                 int code, const char *enhanced, const char *text);
 
 /* Template variables: name/value pairs, NULL-terminated names. */
 typedef struct sd_template_var {

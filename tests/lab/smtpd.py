@@ -9,7 +9,8 @@ import threading
 
 class SmtpBehaviour:
     def __init__(self, mode="starttls", name="mail.lab.test", greeting=None, auth="PLAIN LOGIN",
-                 extra_caps=None, cert=None, tls_min=None, tls_max=None):
+                 extra_caps=None, cert=None, tls_min=None, tls_max=None, users=None, tokens=None,
+                 auth_reply=None, mail_reply=None, rcpt_reply=None, data_reply=None, auth_before_tls=False):
         self.mode = mode                    # starttls | tls | plain | http | silent | reset
         self.name = name
         self.greeting = greeting or f"220 {name} ESMTP smtpdoctor lab"
@@ -18,6 +19,13 @@ class SmtpBehaviour:
                                           "ENHANCEDSTATUSCODES", "SMTPUTF8"]
         self.cert = cert                    # (chain, key)
         self.tls_min, self.tls_max = tls_min, tls_max
+        self.users = users or {}            # username -> password
+        self.tokens = tokens or {}          # username -> OAuth2 token
+        # scripted replies (lists of lines), as a provider would answer
+        self.auth_reply, self.mail_reply = auth_reply, mail_reply
+        self.rcpt_reply, self.data_reply = rcpt_reply, data_reply
+        self.auth_before_tls = auth_before_tls
+        self.messages = []                  # (mail_from, [rcpts], data) accepted
 
     def ssl_context(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -86,6 +94,7 @@ class SmtpServers:
         if not b.greeting.startswith("220"):
             return
         tls = b.mode == "tls"
+        state = {}
         while True:
             raw = await reader.readline()
             if not raw:
@@ -97,7 +106,7 @@ class SmtpServers:
                 caps = list(b.extra_caps)
                 if b.mode == "starttls" and not tls:
                     caps.append("STARTTLS")
-                if b.auth and (tls or b.mode == "plain"):
+                if b.auth and (tls or b.mode == "plain" or b.auth_before_tls):
                     caps.append("AUTH " + b.auth)
                 reply = [f"250-{b.name} greets you"] + [f"250-{c}" for c in caps[:-1]] + [f"250 {caps[-1]}"] \
                     if caps else [f"250 {b.name}"]
@@ -107,6 +116,31 @@ class SmtpServers:
                 await writer.drain()
                 await writer.start_tls(b.ssl_context())
                 tls = True
+            elif verb == "AUTH":
+                await self._auth(reader, writer, b, line, lines, state)
+            elif verb == "MAIL":
+                state["from"] = line[10:].split(">")[0].lstrip("<")
+                state["rcpts"] = []
+                await self._say(writer, b.mail_reply or ["250 2.1.0 Ok"])
+            elif verb == "RCPT":
+                rcpt = line[8:].split(">")[0].lstrip("<")
+                reply = b.rcpt_reply or ["250 2.1.5 Ok"]
+                if reply[0].startswith("25"):
+                    state["rcpts"].append(rcpt)
+                await self._say(writer, reply)
+            elif verb == "DATA":
+                await self._say(writer, ["354 End data with <CR><LF>.<CR><LF>"])
+                data = []
+                while True:
+                    raw = await reader.readline()
+                    if not raw or raw in (b".\r\n", b".\n"):
+                        break
+                    data.append(raw.decode("utf-8", "replace"))
+                reply = b.data_reply or ["250 2.0.0 Ok: queued as 4LabQ1d"]
+                if reply[0].startswith("250"):
+                    b.messages.append((state.get("from"), list(state.get("rcpts", [])), "".join(data)))
+                await self._say(writer, reply)
+                continue
             elif verb == "QUIT":
                 writer.write(b"221 2.0.0 Bye\r\n")
                 await writer.drain()
@@ -116,6 +150,61 @@ class SmtpServers:
             else:
                 writer.write(b"502 5.5.2 Command not recognised\r\n")
             await writer.drain()
+
+    async def _say(self, writer, lines):
+        out = [f"{l[:3]}-{l[4:]}" for l in lines[:-1]] + [lines[-1]]
+        writer.write(("\r\n".join(out) + "\r\n").encode())
+        await writer.drain()
+
+    async def _auth(self, reader, writer, b, line, lines, state):
+        import base64
+        import hashlib
+        import hmac
+        parts = line.split(" ")
+        mech = parts[1].upper() if len(parts) > 1 else ""
+        initial = parts[2] if len(parts) > 2 else None
+
+        async def ask(challenge):
+            writer.write(f"334 {challenge}\r\n".encode())
+            await writer.drain()
+            raw = (await reader.readline()).decode().strip()
+            lines.append(raw)
+            return raw
+
+        user = secret = None
+        ok = False
+        if mech == "PLAIN":
+            blob = base64.b64decode(initial if initial else await ask(""))
+            _, user, secret = blob.split(b"\0", 2)
+            user, secret = user.decode(), secret.decode()
+            ok = b.users.get(user) == secret
+        elif mech == "LOGIN":
+            user = base64.b64decode(await ask(base64.b64encode(b"Username:").decode())).decode()
+            secret = base64.b64decode(await ask(base64.b64encode(b"Password:").decode())).decode()
+            ok = b.users.get(user) == secret
+        elif mech == "CRAM-MD5":
+            challenge = b"<1896.697170952@lab.test>"
+            answer = base64.b64decode(await ask(base64.b64encode(challenge).decode())).decode()
+            user, digest = answer.rsplit(" ", 1)
+            want = hmac.new(b.users.get(user, "").encode(), challenge, hashlib.md5).hexdigest()
+            ok = user in b.users and hmac.compare_digest(want, digest)
+        elif mech in ("XOAUTH2", "OAUTHBEARER"):
+            blob = base64.b64decode(initial).decode()
+            fields = dict(f.split("=", 1) for f in blob.replace("n,a=", "user=").split("\x01") if "=" in f)
+            user = fields.get("user", "").rstrip(",")
+            ok = b.tokens.get(user) == fields.get("auth", "").replace("Bearer ", "")
+            if not ok:
+                await ask(base64.b64encode(b'{"status":"401","schemes":"bearer"}').decode())
+        else:
+            await self._say(writer, ["504 5.5.4 Unrecognized authentication type"])
+            return
+        state["auth_user"] = user
+        if b.auth_reply:
+            await self._say(writer, b.auth_reply)
+        elif ok:
+            await self._say(writer, ["235 2.7.0 Authentication successful"])
+        else:
+            await self._say(writer, ["535 5.7.8 Error: authentication failed: authentication failure"])
 
     def stop(self):
         async def close_all():

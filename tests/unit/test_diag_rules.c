@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "diag/diag.h"
+#include "net/smtp.h"
 #include "tests/unit/harness.h"
 
 static sd_knowledge knowledge(void)
@@ -191,7 +192,57 @@ static void test_root_cause_is_the_first_failure_in_layer_order(void)
     sd_knowledge_free(&k);
 }
 
+/* Every reply rule's example, a reply seen in the field, is classified by
+ * that very rule: the rule matches what it was written for, and no earlier
+ * rule hides it. */
+static void test_every_reply_example_finds_its_rule(void)
+{
+    sd_knowledge k = knowledge();
+    CHECK(k.reply_count >= 40);
+    for (size_t i = 0; i < k.reply_count; i++) {
+        const sd_reply_rule *r = &k.replies[i];
+        if (!r->example) {
+            harness_fail(__FILE__, __LINE__, "rule %s has no example", r->id);
+            continue;
+        }
+        int code = atoi(r->example);
+        const char *text = strlen(r->example) > 4 ? r->example + 4 : "";
+        char enhanced[16];
+        sd_smtp_enhanced_code(text, enhanced);
+        const char *stage = strcmp(r->stage, "any") == 0 ? "mail" : r->stage;
+        char *host = r->hosts.len ? sd_xasprintf("smtp%s", r->hosts.items[0] + 1) : sd_xstrdup("smtp.example.net");
+        const sd_reply_rule *got = sd_knowledge_classify_reply(&k, host, stage, code, enhanced, text);
+        free(host);
+        if (got != r)
+            harness_fail(__FILE__, __LINE__, "the example of %s is classified as %s", r->id, got ? got->id : "nothing");
+    }
+    sd_knowledge_free(&k);
+}
+
+static void test_reply_classification(void)
+{
+    sd_knowledge k = knowledge();
+    const sd_reply_rule *r = sd_knowledge_classify_reply(&k, "smtp.gmail.com", "auth", 535, "5.7.8", "Username and Password not accepted. Learn more");
+    CHECK(r && strcmp(r->finding, "auth.failed") == 0 && strcmp(r->provider, "Gmail") == 0);
+    r = sd_knowledge_classify_reply(&k, "smtp.example.net", "auth", 535, "", "who knows");
+    CHECK(r && strcmp(r->finding, "auth.failed") == 0 && r->provider == NULL);
+    r = sd_knowledge_classify_reply(&k, NULL, "rcpt", 421, "4.4.2", "timeout");
+    CHECK(r && strcmp(r->finding, "send.temporary_failure") == 0);
+    r = sd_knowledge_classify_reply(&k, NULL, "data", 552, "5.3.4", "Message size exceeds fixed limit");
+    CHECK(r && strcmp(r->finding, "send.message_rejected") == 0);
+    r = sd_knowledge_classify_reply(&k, NULL, "mail", 451, "5.7.3", "STARTTLS is required to send mail [X]");
+    CHECK(r && strcmp(r->finding, "tls.required") == 0);
+    /* Zoho's words are generic: only Zoho's servers get Zoho's advice */
+    r = sd_knowledge_classify_reply(&k, "smtp.zoho.eu", "auth", 535, "", "Authentication Failed");
+    CHECK(r && strcmp(r->id, "zoho.auth_failed") == 0);
+    r = sd_knowledge_classify_reply(&k, "mail.example.org", "auth", 535, "", "Authentication Failed");
+    CHECK(r && strcmp(r->id, "auth.rejected") == 0);
+    sd_knowledge_free(&k);
+}
+
 TEST_LIST(diag_rule_tests) = {
+    {"diag: every reply example finds its own rule", test_every_reply_example_finds_its_rule},
+    {"diag: replies without a provider rule", test_reply_classification},
     {"diag: every contract code has a rule", test_every_contract_code_has_a_rule},
     {"diag: remedy templates", test_templates},
     {"diag: interception CA names", test_interception_names},
