@@ -27,9 +27,9 @@ def main():
         mod = importlib.import_module(name)
         mod.world(lab)
         tests += [(f"{name}.{t}", getattr(mod, t)) for t in dir(mod) if t.startswith("test_")]
-    lab.start()
     passed = failed = 0
     try:
+        lab.start()
         for name, fn in tests:
             if only and only not in name:
                 continue

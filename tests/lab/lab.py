@@ -55,6 +55,7 @@ class Lab:
         if not in_namespace():
             raise RuntimeError("the lab runs only inside its own network namespace (tests/run)")
         self.dir = tempfile.mkdtemp(prefix="smtpdoctor-lab-")
+        os.chmod(self.dir, 0o755)      # the MTA's own users must reach their folders
         self.certs = CertFactory(self.dir)
         self.records = []          # dnsmasq configuration lines
         self.web_names = set()
@@ -65,6 +66,7 @@ class Lab:
         self._leafs = {}
         self.nft_rules = []
         self.fault_dns = []
+        self.mtas = []
 
     # -- DNS ------------------------------------------------------------
     def host(self, name, ip):
@@ -95,6 +97,14 @@ class Lab:
         """A packet filter rule on the lab's input chain, e.g.
         'ip daddr 127.0.1.12 tcp dport 25 drop'."""
         self.nft_rules.append(rule)
+
+    def postfix(self, ip, hostname, domain, users):
+        """A real MTA (Postfix with Dovecot SASL) for submission on ip."""
+        from mta import PostfixMta
+        self.host(hostname, ip)
+        m = PostfixMta(self.dir, ip, hostname, domain, users, self.cert_for(hostname))
+        self.mtas.append(m)
+        return m
 
     def dns_responder(self, ip, answers, default_rcode=3):
         """A DNS server on ip with hand-made answers (see dnsfault.py)."""
@@ -130,12 +140,15 @@ class Lab:
             f.write(f"listen-address={DNS_IP}\nport=53\nlog-facility={self.dir}/dnsmasq.log\n")
             f.write("\n".join(self.records) + "\n")
         self.dnsmasq = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "-C", conf,
-                                         f"--pid-file={self.dir}/dnsmasq.pid"])
+                                         f"--pid-file={self.dir}/dnsmasq.pid"],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         names = sorted(self.web_names) or ["web.lab.test"]
         self.web.start(*self.certs.leaf("web", names))
         self.smtp_servers.start()
         for ip, port, b in self.pending_smtp:
             self.smtp_servers.add(ip, port, b)
+        for m in self.mtas:
+            m.start()
         self._wait_for_dns()
 
     def _wait_for_dns(self):
@@ -155,8 +168,12 @@ class Lab:
         raise RuntimeError("dnsmasq did not start")
 
     def stop(self):
+        """Ends everything the lab started, also after a start that failed."""
+        for m in self.mtas:
+            m.stop()
         self.web.stop()
-        self.smtp_servers.stop()
+        if self.smtp_servers.thread.is_alive():
+            self.smtp_servers.stop()
         for d in self.fault_dns:
             d.stop()
         if self.dnsmasq:

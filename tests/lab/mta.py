@@ -1,0 +1,170 @@
+"""A real MTA in the lab: Postfix for submission on 587 (STARTTLS required)
+and 465 (implicit TLS), Dovecot for SASL authentication, delivery to a
+maildir per user. Both run with configuration folders of their own inside
+the lab's network namespace. Postfix refuses a sender that is not the
+logged-in user (reject_sender_login_mismatch), as many providers do."""
+import email
+import grp
+import os
+import pwd
+import shutil
+import subprocess
+
+MASTER_CF = """\
+submission inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes
+submissions inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+class PostfixMta:
+    def __init__(self, workdir, ip, hostname, domain, users, cert):
+        self.dir = os.path.join(workdir, "mta")
+        self.ip, self.hostname, self.domain = ip, hostname, domain
+        self.users = users                  # address -> password
+        self.cert_chain, self.key = cert
+        self.mail = os.path.join(self.dir, "mail")
+
+    def _write(self, path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    def start(self):
+        for tool in ("postfix", "dovecot"):
+            if not shutil.which(tool):
+                raise RuntimeError(f"{tool} is not installed: the README's test command installs it")
+        pf, dv = os.path.join(self.dir, "postfix"), os.path.join(self.dir, "dovecot")
+        for d in (pf, dv, os.path.join(dv, "run"), os.path.join(dv, "state"), self.mail,
+                  os.path.join(pf, "queue"), os.path.join(pf, "data")):
+            os.makedirs(d, exist_ok=True)
+        nobody = pwd.getpwnam("nobody").pw_uid
+        nogroup = grp.getgrnam("nogroup").gr_gid
+        os.chown(self.mail, nobody, nogroup)
+        os.chown(os.path.join(pf, "data"), pwd.getpwnam("postfix").pw_uid, -1)
+        subprocess.run(["ip", "addr", "add", f"{self.ip}/32", "dev", "lo"], check=True)
+        # Dovecot: SASL only (no mail protocols)
+        self._write(os.path.join(dv, "passwd"),
+                    "".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
+        self._write(os.path.join(dv, "dovecot.conf"), f"""\
+base_dir = {dv}/run
+state_dir = {dv}/state
+protocols =
+listen = {self.ip}
+log_path = {dv}/dovecot.log
+ssl = no
+auth_mechanisms = plain login cram-md5
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {dv}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home={self.mail}/%u
+}}
+service auth {{
+  unix_listener {dv}/auth {{
+    mode = 0666
+  }}
+}}
+""")
+        # daemons must not inherit our stdout, or a pipe reading it never ends
+        with open(os.path.join(dv, "start.log"), "w") as log:
+            r = subprocess.run(["dovecot", "-c", os.path.join(dv, "dovecot.conf")],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        if r.returncode != 0:
+            raise RuntimeError("dovecot did not start: " + open(os.path.join(dv, "start.log")).read())
+        mailboxes = "".join(f"{u} {u.split('@')[0]}/\n" for u in self.users)
+        self._write(os.path.join(pf, "vmailbox"), mailboxes)
+        self._write(os.path.join(pf, "senders"), "".join(f"{u} {u}\n" for u in self.users))
+        self._write(os.path.join(pf, "main.cf"), f"""\
+compatibility_level = 3.6
+queue_directory = {pf}/queue
+data_directory = {pf}/data
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = {self.ip}
+inet_protocols = ipv4
+myhostname = {self.hostname}
+mydomain = {self.hostname}
+mydestination =
+alias_maps =
+alias_database =
+virtual_mailbox_domains = {self.domain}
+virtual_mailbox_base = {self.mail}
+virtual_mailbox_maps = texthash:{pf}/vmailbox
+virtual_uid_maps = static:{nobody}
+virtual_gid_maps = static:{nogroup}
+smtpd_tls_cert_file = {self.cert_chain}
+smtpd_tls_key_file = {self.key}
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = {dv}/auth
+smtpd_sender_login_maps = texthash:{pf}/senders
+smtpd_sender_restrictions = reject_sender_login_mismatch
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+maillog_file = {pf}/maillog
+maillog_file_prefixes = {self.dir}
+smtputf8_enable = yes
+""")
+        self._write(os.path.join(pf, "master.cf"), MASTER_CF)
+        for action in ("check", "start"):
+            with open(os.path.join(pf, "start.log"), "w") as log:
+                r = subprocess.run(["postfix", "-c", pf, action], stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=log, timeout=60)
+            if r.returncode != 0:
+                raise RuntimeError(f"postfix {action} failed: {open(os.path.join(pf, 'start.log')).read()}{self.log()}")
+
+    def log(self):
+        try:
+            return open(os.path.join(self.dir, "postfix", "maillog")).read()
+        except OSError:
+            return ""
+
+    def delivered(self, address):
+        """The messages in a user's maildir, parsed."""
+        folder = os.path.join(self.mail, address.split("@")[0], "new")
+        if not os.path.isdir(folder):
+            return []
+        out = []
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name), "rb") as f:
+                out.append(email.message_from_binary_file(f))
+        return out
+
+    def flush(self):
+        """Waits until the queue is empty (delivery is asynchronous)."""
+        import time
+        for _ in range(100):
+            r = subprocess.run(["postqueue", "-c", os.path.join(self.dir, "postfix"), "-p"],
+                               capture_output=True, text=True)
+            if "Mail queue is empty" in r.stdout:
+                return
+            time.sleep(0.05)
+
+    def stop(self):
+        subprocess.run(["postfix", "-c", os.path.join(self.dir, "postfix"), "stop"], capture_output=True)
+        conf = os.path.join(self.dir, "dovecot", "dovecot.conf")
+        if os.path.exists(conf):
+            subprocess.run(["dovecot", "-c", conf, "stop"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
