@@ -5,6 +5,8 @@
 
 static void indent(sd_json *j)
 {
+    if (j->compact)
+        return;
     sd_buf_puts(&j->out, "\n");
     for (int i = 0; i < j->depth; i++)
         sd_buf_puts(&j->out, "  ");

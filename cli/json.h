@@ -14,6 +14,7 @@ typedef struct sd_json {
     int depth;
     bool need_comma[32];
     bool after_key;
+    bool compact;            /* one line, for --batch */
 } sd_json;
 
 void sd_json_object_begin(sd_json *j);

@@ -5,27 +5,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "cli/batch.h"
+#include "cli/export.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "discover/discover.h"
 #include "presets/knowledge.h"
 #include "presets/preset.h"
 
-static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
+/* A progress line on stderr while the network work runs, only on a terminal
+ * and never in --json or -q mode; cleared when the result is printed. */
+static bool progress_wanted(const sd_cli *cli)
+{
+    return isatty(STDERR_FILENO) && !cli->json && !cli->quiet;
+}
+
+static int progress_width;
+
+/* Plain text and a carriage return, no escape codes: clearing overwrites
+ * the line with blanks. */
+static void progress(const sd_cli *cli, const char *what, const char *target)
+{
+    if (progress_wanted(cli)) {
+        progress_width = fprintf(stderr, "\rsmtpdoctor: %s %s ...", what, target);
+        fflush(stderr);
+    }
+}
+
+static void progress_done(const sd_cli *cli)
+{
+    if (progress_wanted(cli) && progress_width > 0) {
+        fprintf(stderr, "\r%*s\r", progress_width, "");
+        progress_width = 0;
+    }
+}
+
+/* Discovery for the address on the command line; -1 after saying why. */
+static int discover_address(const sd_cli *cli, const sd_preset_db *presets, sd_discovery *d)
 {
     sd_discover_options opts = {
         .dns_servers = cli->dns_servers, .ca_file = cli->ca_file, .ispdb_url = cli->ispdb_url,
         .timeout_ms = cli->timeout_ms, .probe = cli->probe, .presets = presets,
     };
-    sd_discovery d;
     sd_error err;
-    if (cli->verbose && !cli->json)
-        fprintf(stderr, "smtpdoctor: looking up %s ...\n", cli->address.address);
-    if (sd_discover(&cli->address, &opts, &d, &err) < 0) {
+    progress(cli, "looking up the settings of", cli->address.address);
+    int found = sd_discover(&cli->address, &opts, d, &err);
+    progress_done(cli);
+    if (found < 0)
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
+    return found;
+}
+
+static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
+{
+    sd_discovery d;
+    if (discover_address(cli, presets, &d) < 0)
         return SD_EXIT_USAGE;
-    }
     int rc = sd_print_discovery(cli, &d);
     sd_discovery_free(&d);
     return rc;
@@ -61,12 +98,16 @@ static sd_server tested_settings(const sd_diag_result *r, const char *username, 
 static int finish_diagnosis(const sd_cli *cli, const sd_diag_result *r, const sd_server *tested,
                             const sd_discovery *d)
 {
-    if (cli->json) {
+    if (cli->json || (cli->format && strcmp(cli->format, "json") == 0)) {
         sd_print_diagnosis_json(cli, r, tested, d);
     } else {
         if (d)
             sd_print_discovery_brief(cli, d);
         sd_print_diagnosis_text(cli, r);
+        if (d && cli->format) {
+            printf("\n");
+            sd_export(stdout, cli->format, cli, d);
+        }
     }
     return r->status == SD_CHECK_FAIL ? SD_EXIT_FAIL : SD_EXIT_OK;
 }
@@ -76,7 +117,10 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
     sd_diag_request req = diag_request(cli, presets, k);
     sd_diag_result r;
     sd_error err;
-    if (sd_diagnose(&req, &r, &err) < 0) {
+    progress(cli, "checking", req.host);
+    int done = sd_diagnose(&req, &r, &err);
+    progress_done(cli);
+    if (done < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         return SD_EXIT_USAGE;
     }
@@ -90,16 +134,9 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
  * others as the alternatives to try when it fails. */
 static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
 {
-    sd_discover_options opts = {
-        .dns_servers = cli->dns_servers, .ca_file = cli->ca_file, .ispdb_url = cli->ispdb_url,
-        .timeout_ms = cli->timeout_ms, .probe = cli->probe, .presets = presets,
-    };
     sd_discovery d;
-    sd_error err;
-    if (sd_discover(&cli->address, &opts, &d, &err) < 0) {
-        fprintf(stderr, "smtpdoctor: %s\n", err.msg);
+    if (discover_address(cli, presets, &d) < 0)
         return SD_EXIT_USAGE;
-    }
     if (sd_discovery_smtp_count(&d) == 0) {
         int rc = sd_print_discovery(cli, &d);
         sd_discovery_free(&d);
@@ -120,7 +157,11 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
                                  sd_source_name(sd_source_primary(best->sources)), best->host);
     req.untrusted_source = untrusted;
     sd_diag_result r;
-    if (sd_diagnose(&req, &r, &err) < 0) {
+    sd_error err;
+    progress(cli, "checking", best->host);
+    int done = sd_diagnose(&req, &r, &err);
+    progress_done(cli);
+    if (done < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         sd_discovery_free(&d);
         free(untrusted);
@@ -167,7 +208,7 @@ int main(int argc, char **argv)
         rc = run_diag(&cli, &presets, &knowledge);
         break;
     case SD_CMD_DISCOVER:
-        rc = run_discover(&cli, &presets);
+        rc = cli.batch ? sd_run_batch(&cli, &presets) : run_discover(&cli, &presets);
         break;
     default:
         rc = run_default(&cli, &presets, &knowledge);

@@ -18,13 +18,14 @@
 
 #include "common/strbuf.h"
 #include "common/util.h"
+#include "cli/export.h"
 #include "net/dns.h"
 
 enum {
     OPT_JSON = 256, OPT_DNS, OPT_CA, OPT_TIMEOUT, OPT_INSECURE, OPT_USER, OPT_PWFILE, OPT_PWSTDIN,
     OPT_SENDTO, OPT_FROM, OPT_ISPDB, OPT_HOST, OPT_PORT, OPT_SECURITY, OPT_NOPROBE,
     OPT_ALLOWPLAIN, OPT_INCOMING, OPT_VERSION, OPT_PASSWORD, OPT_TOKENFILE, OPT_AUTHMECH, OPT_REPLYTO,
-    OPT_BCC, OPT_TRUST,
+    OPT_BCC, OPT_TRUST, OPT_FORMAT, OPT_BATCH,
 };
 
 static const struct option long_options[] = {
@@ -42,6 +43,9 @@ static const struct option long_options[] = {
     {"reply-to", required_argument, NULL, OPT_REPLYTO},
     {"bcc", required_argument, NULL, OPT_BCC},
     {"trust-discovered", no_argument, NULL, OPT_TRUST},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"jobs", required_argument, NULL, 'j'},
     {"send-to", required_argument, NULL, OPT_SENDTO},
     {"from", required_argument, NULL, OPT_FROM},
     {"ispdb-url", required_argument, NULL, OPT_ISPDB},
@@ -92,6 +96,8 @@ static void print_help(sd_command cmd)
         "  --ispdb-url URL|none    the central ISPDB (default " "https://live.thunderbird.net/autoconfig/v1.1/)\n"
         "  --no-probe              do not connect to candidate servers during discovery\n"
         "  --incoming              also show the IMAP and POP3 servers\n"
+        "  --format FMT            the settings as form, msmtp, thunderbird, mutt, git, postfix, env\n"
+        "                          or json (discover and the default command)\n"
         "  -v, --verbose           show every source, its result and time\n"
         "  -q, --quiet             print only the result\n"
         "  -h, --help, --version\n";
@@ -100,7 +106,9 @@ static void print_help(sd_command cmd)
         printf("Usage: smtpdoctor discover [OPTIONS] ADDRESS\n"
                "Find the SMTP settings for ADDRESS: built-in presets, DNS SRV records, the\n"
                "domain's autoconfig documents, the Thunderbird ISPDB, Exchange Autodiscover,\n"
-               "the provider behind the domain's MX, and guessing; then probe them.\n\n%s", common);
+               "the provider behind the domain's MX, and guessing; then probe them.\n"
+               "  --batch FILE            one address per line ('-': stdin); one JSON document per line\n"
+               "  -j, --jobs N            addresses looked up at once with --batch (default 8)\n\n%s", common);
         break;
     case SD_CMD_DIAG:
         printf("Usage: smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security tls|starttls|plain] [ADDRESS]\n"
@@ -175,6 +183,8 @@ static int take_address(sd_cli *cli, const char *text)
     return 0;
 }
 
+static int check_file(const char *what, const char *path);
+
 static int check_positionals(sd_cli *cli, int first, int argc, char **argv, bool want_help)
 {
     int n = argc - first;
@@ -197,6 +207,15 @@ static int check_positionals(sd_cli *cli, int first, int argc, char **argv, bool
             return usage_error("diag takes at most one ADDRESS, not %d arguments", n);
         return n == 1 ? take_address(cli, argv[first]) : 0;
     default:
+        if (cli->batch) {
+            if (cli->command != SD_CMD_DISCOVER)
+                return usage_error("--batch goes with discover: smtpdoctor discover --batch FILE");
+            if (n > 0)
+                return usage_error("--batch reads the addresses from its file, not from the command line");
+            if (strcmp(cli->batch, "-") != 0 && check_file("batch file", cli->batch) < 0)
+                return -1;
+            return 0;
+        }
         if (n == 0)
             return usage_error("an email address is needed, e.g. smtpdoctor you@example.com");
         if (n > 1)
@@ -211,6 +230,22 @@ static int check_file(const char *what, const char *path)
         fprintf(stderr, "smtpdoctor: cannot read the %s %s: %s\n", what, path, strerror(errno));
         return -1;
     }
+    return 0;
+}
+
+/* The first line of a file holding a secret, into *slot. */
+static int read_secret_file(const char *what, const char *path, char **slot)
+{
+    if (check_file(what, path) < 0)
+        return -1;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return usage_error("cannot open the %s %s", what, path);
+    if (*slot)
+        OPENSSL_cleanse(*slot, strlen(*slot));
+    free(*slot);
+    *slot = read_secret(f);
+    fclose(f);
     return 0;
 }
 
@@ -270,17 +305,8 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
         break;
     case OPT_INSECURE: cli->insecure = true; break;
     case OPT_USER: free(cli->user); cli->user = sd_xstrdup(arg); break;
-    case OPT_PWFILE: {
-        if (check_file("password file", arg) < 0)
-            return -1;
-        FILE *f = fopen(arg, "r");
-        if (!f)
-            return usage_error("cannot open the password file %s", arg);
-        free(cli->password);
-        cli->password = read_secret(f);
-        fclose(f);
-        break;
-    }
+    case OPT_PWFILE:
+        return read_secret_file("password file", arg, &cli->password);
     case OPT_PWSTDIN: *pw_stdin = true; break;
     case OPT_PASSWORD:
         return usage_error("there is no --password option, so that the password stays out of "
@@ -291,22 +317,31 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
     case OPT_REPLYTO: return take_mail_address(&cli->reply_to, "--reply-to", arg);
     case OPT_BCC: return take_mail_address(&cli->bcc, "--bcc", arg);
     case OPT_TRUST: cli->trust_discovered = true; break;
+    case OPT_FORMAT:
+        if (!sd_export_format_known(arg))
+            return usage_error("--format takes form, msmtp, thunderbird, mutt, git, postfix, env or json, not '%s'", arg);
+        free(cli->format);
+        cli->format = sd_xstrdup(arg);
+        break;
+    case OPT_BATCH:
+        free(cli->batch);
+        cli->batch = sd_xstrdup(arg);
+        break;
+    case 'j': {
+        char *end = NULL;
+        long n = strtol(arg, &end, 10);
+        if (!*arg || *end || n < 1 || n > 256)
+            return usage_error("-j takes a number from 1 to 256, not '%s'", arg);
+        cli->jobs = (int)n;
+        break;
+    }
     case OPT_AUTHMECH:
         cli->auth_mech = sd_auth_parse(arg);
         if (!(cli->auth_mech & (SD_AUTH_PLAIN | SD_AUTH_LOGIN | SD_AUTH_CRAM_MD5 | SD_AUTH_XOAUTH2 | SD_AUTH_OAUTHBEARER)))
             return usage_error("--auth-mech takes PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER, not '%s'", arg);
         break;
-    case OPT_TOKENFILE: {
-        if (check_file("token file", arg) < 0)
-            return -1;
-        FILE *f = fopen(arg, "r");
-        if (!f)
-            return usage_error("cannot open the token file %s", arg);
-        free(cli->oauth2_token);
-        cli->oauth2_token = read_secret(f);
-        fclose(f);
-        break;
-    }
+    case OPT_TOKENFILE:
+        return read_secret_file("token file", arg, &cli->oauth2_token);
     case OPT_ISPDB:
         if (!sd_str_ieq(arg, "none") && strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0)
             return usage_error("--ispdb-url takes an http(s) URL or 'none', not '%s'", arg);
@@ -372,13 +407,14 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
     memset(cli, 0, sizeof *cli);
     cli->timeout_ms = 10000;
     cli->probe = true;
+    cli->jobs = 8;
     bool help = false, version = false, pw_stdin = false;
     opterr = 0;
     optind = 1;
     int c;
     /* GNU getopt moves the positional words to the end, so options may come
      * before or after the command and the address. */
-    while ((c = getopt_long(argc, argv, ":vqh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":vqhj:", long_options, NULL)) != -1) {
         if (c == ':')
             return usage_error("option '%s' needs a value", argv[optind - 1]);
         if (c == '?') {
@@ -442,6 +478,8 @@ void sd_cli_free(sd_cli *cli)
     free(cli->bcc);
     free(cli->from);
     free(cli->host);
+    free(cli->format);
+    free(cli->batch);
     free(cli->presets_action);
     free(cli->presets_arg);
     memset(cli, 0, sizeof *cli);

@@ -24,6 +24,9 @@ typedef struct sd_cli {
     int timeout_ms;
     char *user, *password, *oauth2_token, *send_to, *from, *reply_to, *bcc;
     unsigned auth_mech;
+    char *format;        /* --format: an export format */
+    char *batch;         /* discover --batch FILE ('-' for stdin) */
+    int jobs;            /* -j N */
     bool trust_discovered;
     char *host;          /* diag */
     int port;            /* diag; 0 = infer */

@@ -22,6 +22,12 @@ sd_style sd_style_for(FILE *f);
  * auth, source, trusted), plus verified, sources and note. */
 void sd_json_server(sd_json *j, const sd_server *s, const char *address);
 
+/* "provider": the preset behind the domain, or null. */
+void sd_json_provider(sd_json *j, const sd_discovery *d);
+
+/* The --json document of a discovery; compact puts it on one line. */
+char *sd_discovery_json(const sd_address *addr, const sd_discovery *d, bool compact);
+
 /* `smtpdoctor discover`: returns the exit status. */
 int sd_print_discovery(const sd_cli *cli, const sd_discovery *d);
 

@@ -99,17 +99,7 @@ void sd_print_diagnosis_json(const sd_cli *cli, const sd_diag_result *r, const s
     if (d) {
         sd_json_key(&j, "hints");
         sd_json_string_list(&j, &d->hints);
-        sd_json_key(&j, "provider");
-        if (d->provider) {
-            sd_json_object_begin(&j);
-            sd_json_kv_string(&j, "id", d->provider->id);
-            sd_json_kv_string(&j, "name", d->provider->name);
-            sd_json_kv_string(&j, "status", sd_preset_status_name(d->provider->status));
-            sd_json_kv_string(&j, "help", d->provider->help_url);
-            sd_json_object_end(&j);
-        } else {
-            sd_json_null(&j);
-        }
+        sd_json_provider(&j, d);
     }
     if (r->auth_mechanism)
         sd_json_kv_string(&j, "auth_mechanism", r->auth_mechanism);

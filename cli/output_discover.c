@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/export.h"
 #include "cli/output.h"
 
 sd_style sd_style_for(FILE *f)
@@ -58,6 +59,22 @@ void sd_json_server(sd_json *j, const sd_server *s, const char *address)
     sd_json_object_end(j);
 }
 
+void sd_json_provider(sd_json *j, const sd_discovery *d)
+{
+    sd_json_key(j, "provider");
+    if (!d->provider) {
+        sd_json_null(j);
+        return;
+    }
+    sd_json_object_begin(j);
+    sd_json_kv_string(j, "id", d->provider->id);
+    sd_json_kv_string(j, "name", d->provider->name);
+    sd_json_kv_string(j, "status", sd_preset_status_name(d->provider->status));
+    sd_json_kv_bool(j, "via_mx", d->provider_via_mx);
+    sd_json_kv_string(j, "help", d->provider->help_url);
+    sd_json_object_end(j);
+}
+
 static const char *source_phrase(unsigned src)
 {
     switch (src) {
@@ -73,7 +90,7 @@ static const char *source_phrase(unsigned src)
     }
 }
 
-static void json_discovery_diagnosis(sd_json *j, const sd_cli *cli, const sd_discovery *d, size_t smtp)
+static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const sd_discovery *d, size_t smtp)
 {
     sd_json_key(j, "diagnosis");
     sd_json_object_begin(j);
@@ -83,7 +100,7 @@ static void json_discovery_diagnosis(sd_json *j, const sd_cli *cli, const sd_dis
         char *summary = d->provider && d->provider->status == SD_PRESET_BROKEN && d->provider->hints.len
             ? sd_xstrdup(d->provider->hints.items[0])
             : sd_xasprintf("No source named an SMTP server for %s and no guessed server answered.",
-                           cli->address.domain);
+                           addr->domain);
         sd_json_kv_string(j, "summary", summary);
         free(summary);
         sd_json_kv_string(j, "remedy", "Ask your email provider for its SMTP server, port and encryption, "
@@ -102,43 +119,33 @@ static void json_discovery_diagnosis(sd_json *j, const sd_cli *cli, const sd_dis
     sd_json_object_end(j);
 }
 
-static void json_discovery(const sd_cli *cli, const sd_discovery *d)
+char *sd_discovery_json(const sd_address *addr, const sd_discovery *d, bool compact)
 {
     sd_json j = {0};
+    j.compact = compact;
     size_t smtp = sd_discovery_smtp_count(d);
     sd_json_object_begin(&j);
-    sd_json_kv_string(&j, "address", cli->address.address);
+    sd_json_kv_string(&j, "address", addr->address);
     sd_json_key(&j, "settings");
     if (smtp)
-        sd_json_server(&j, &d->servers.items[0], cli->address.address);
+        sd_json_server(&j, &d->servers.items[0], addr->address);
     else
         sd_json_null(&j);
     sd_json_key(&j, "candidates");
     sd_json_array_begin(&j);
     for (size_t i = 0; i < smtp; i++)
-        sd_json_server(&j, &d->servers.items[i], cli->address.address);
+        sd_json_server(&j, &d->servers.items[i], addr->address);
     sd_json_array_end(&j);
     sd_json_key(&j, "incoming");
     sd_json_array_begin(&j);
     for (size_t i = smtp; i < d->servers.len; i++)
-        sd_json_server(&j, &d->servers.items[i], cli->address.address);
+        sd_json_server(&j, &d->servers.items[i], addr->address);
     sd_json_array_end(&j);
     sd_json_key(&j, "checks");
     sd_json_array_begin(&j);
     sd_json_array_end(&j);
-    json_discovery_diagnosis(&j, cli, d, smtp);
-    sd_json_key(&j, "provider");
-    if (d->provider) {
-        sd_json_object_begin(&j);
-        sd_json_kv_string(&j, "id", d->provider->id);
-        sd_json_kv_string(&j, "name", d->provider->name);
-        sd_json_kv_string(&j, "status", sd_preset_status_name(d->provider->status));
-        sd_json_kv_bool(&j, "via_mx", d->provider_via_mx);
-        sd_json_kv_string(&j, "help", d->provider->help_url);
-        sd_json_object_end(&j);
-    } else {
-        sd_json_null(&j);
-    }
+    json_discovery_diagnosis(&j, addr, d, smtp);
+    sd_json_provider(&j, d);
     sd_json_key(&j, "hints");
     sd_json_string_list(&j, &d->hints);
     sd_json_kv_string(&j, "mx", d->mx_host);
@@ -159,8 +166,7 @@ static void json_discovery(const sd_cli *cli, const sd_discovery *d)
     sd_json_string_list(&j, &d->notes);
     sd_json_kv_int(&j, "elapsed_ms", d->elapsed_ms);
     sd_json_object_end(&j);
-    printf("%s\n", j.out.data);
-    sd_buf_free(&j.out);
+    return sd_buf_take(&j.out);
 }
 
 static void text_auth(unsigned auth)
@@ -264,10 +270,15 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
 
 int sd_print_discovery(const sd_cli *cli, const sd_discovery *d)
 {
-    if (cli->json)
-        json_discovery(cli, d);
-    else
+    if (cli->json || (cli->format && strcmp(cli->format, "json") == 0)) {
+        char *doc = sd_discovery_json(&cli->address, d, false);
+        printf("%s\n", doc);
+        free(doc);
+    } else if (cli->format) {
+        sd_export(stdout, cli->format, cli, d);
+    } else {
         text_discovery(cli, d);
+    }
     return sd_discovery_smtp_count(d) ? SD_EXIT_OK : SD_EXIT_FAIL;
 }
 

@@ -32,6 +32,7 @@ static void preset_clear(sd_preset *p)
         free(p->servers[i].host);
     free(p->servers);
     free(p->username);
+    free(p->password_kind);
     sd_strlist_free(&p->hints);
     free(p->help_url);
     free(p->origin);
@@ -123,6 +124,12 @@ static int parse_key(sd_preset *p, const char *key, char *value, sd_error *err)
         p->auth = sd_auth_parse_list(value);
         if (!p->auth)
             return sd_fail(err, "no known mechanism in 'auth'");
+    } else if (strcmp(key, "password") == 0) {
+        if (!sd_str_ieq(value, "normal") && !sd_str_ieq(value, "app") && !sd_str_ieq(value, "own") &&
+            !sd_str_ieq(value, "bridge"))
+            return sd_fail(err, "password must be normal, app, own or bridge");
+        free(p->password_kind);
+        p->password_kind = sd_xstrdup(value);
     } else if (strcmp(key, "status") == 0) {
         return parse_status(p, value, err);
     } else if (strcmp(key, "hint") == 0) {
@@ -146,6 +153,8 @@ static int finish_preset(sd_preset_db *db, sd_preset *p, sd_error *err)
         p->name = sd_xstrdup(p->id);
     if (!p->username)
         p->username = sd_xstrdup("%EMAILADDRESS%");
+    if (!p->password_kind)
+        p->password_kind = sd_xstrdup("normal");
     for (size_t i = 0; i < db->len; i++) {
         if (strcmp(db->items[i].id, p->id) == 0) {       /* a later file overrides */
             preset_clear(&db->items[i]);

@@ -37,6 +37,8 @@ typedef struct sd_preset {
     size_t server_count;
     char *username;            /* template with %EMAILADDRESS% etc. */
     unsigned auth;             /* SD_AUTH_* mask */
+    char *password_kind;       /* normal, app (an app password), own (a separate mail
+                                  password), bridge (a local bridge's password) */
     sd_preset_status status;
     sd_strlist hints;          /* what to read before logging in */
     char *help_url;
