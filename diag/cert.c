@@ -61,9 +61,29 @@ static char *names_text(const sd_tls_info *t)
     return sd_xasprintf("%s and %zu other name%s", n->items[0], n->len - 1, n->len == 2 ? "" : "s");
 }
 
+/* Keys and signatures that no longer protect anything: RSA and DSA below
+ * 2048 bits, elliptic curves below 224, MD5 and SHA-1 signatures. */
+static void find_weakness(const sd_tls_info *t, sd_cert_verdict *v)
+{
+    if (t->chain_len == 0)
+        return;
+    const sd_cert_summary *leaf = &t->chain[0];
+    bool rsa_like = leaf->key_type && (strcmp(leaf->key_type, "RSA") == 0 || strcmp(leaf->key_type, "DSA") == 0);
+    bool ec = leaf->key_type && strcmp(leaf->key_type, "EC") == 0;
+    if (leaf->key_bits > 0 && ((rsa_like && leaf->key_bits < 2048) || (ec && leaf->key_bits < 224))) {
+        v->weakness_code = "cert.weak_key";
+        v->weakness = sd_xasprintf("the certificate's %s key has only %d bits", leaf->key_type, leaf->key_bits);
+    } else if (leaf->signature && (strstr(leaf->signature, "md5") || strstr(leaf->signature, "sha1") ||
+                                   strstr(leaf->signature, "MD5") || strstr(leaf->signature, "SHA1"))) {
+        v->weakness_code = "cert.weak_signature";
+        v->weakness = sd_xasprintf("the certificate is signed with %s, which can be forged", leaf->signature);
+    }
+}
+
 void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge *k, sd_cert_verdict *v)
 {
     memset(v, 0, sizeof *v);
+    find_weakness(t, v);
     v->status = SD_CHECK_FAIL;
     const char *leaf_issuer = t->chain_len ? t->chain[0].issuer : "?";
     const char *not_after = t->chain_len ? t->chain[0].not_after : "?";
@@ -97,6 +117,15 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
         v->code = "cert.untrusted";
         const char *top = t->chain_len ? t->chain[t->chain_len - 1].issuer : "?";
         v->message = sd_xasprintf("the chain ends at %s, which is not a trusted root here", top);
+    } else if (v->weakness && (has_error(t, X509_V_ERR_EE_KEY_TOO_SMALL, NULL) ||
+                               has_error(t, X509_V_ERR_CA_KEY_TOO_SMALL, NULL) ||
+                               has_error(t, X509_V_ERR_CA_MD_TOO_WEAK, NULL))) {
+        /* verification at the default security level refuses it, as modern
+         * programs do: a failure, not a remark */
+        v->code = v->weakness_code;
+        v->message = sd_xasprintf("%s, so modern programs refuse it", v->weakness);
+        free(v->weakness);
+        v->weakness = NULL;
     } else if (t->verify_error_count > 0) {
         v->code = "cert.untrusted";
         v->message = sd_xasprintf("the certificate does not verify: %s",
@@ -125,6 +154,7 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
 
 void sd_cert_verdict_clear(sd_cert_verdict *v)
 {
+    free(v->weakness);
     free(v->message);
     free(v->suggested_host);
     memset(v, 0, sizeof *v);

@@ -191,6 +191,10 @@ static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_t
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "cert.expiring_soon",
                      sd_xasprintf("the certificate expires on %s, in %ld day%s", t->chain[0].not_after,
                                   t->days_left, t->days_left == 1 ? "" : "s"));
+    if (v.weakness) {
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, v.weakness_code, v.weakness);
+        v.weakness = NULL;
+    }
     sd_cert_verdict_clear(&v);
 }
 
@@ -534,33 +538,50 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
 
 /* ---- putting it together --------------------------------------------- */
 
-static bool confirm_old_tls(const sd_diag_request *req, sd_diag_result *r, const sd_session_request *base)
+/* Replaces the code and message of the failing tls check. */
+static void recode_tls_failure(sd_diag_result *r, const char *code, char *message)
+{
+    for (size_t i = 0; i < r->checks.len; i++) {
+        sd_check *c = &r->checks.items[i];
+        if (strcmp(c->layer, "tls") == 0 && c->status == SD_CHECK_FAIL) {
+            free(c->code);
+            c->code = sd_xstrdup(code);
+            free(c->message);
+            c->message = message;
+            return;
+        }
+    }
+    free(message);
+}
+
+/* A handshake failed: a second one that allows anything tells an old TLS
+ * version, or a certificate too weak for a modern client, from a broken
+ * server. */
+static void explain_failed_handshake(const sd_diag_request *req, sd_diag_result *r, const sd_session_request *base)
 {
     SSL_CTX *legacy = sd_tls_context_new(req->ca_file, 0, NULL);
     if (!legacy)
-        return false;
+        return;
     sd_session_request q = *base;
     q.tls_ctx = legacy;
     q.cancel_fd = NULL;
+    q.keep_transcript = false;
     sd_session s;
     sd_session_open(&q, &s);
-    bool old = s.tls.outcome == SD_TLS_OK && s.tls.version &&
-               (strcmp(s.tls.version, "TLSv1") == 0 || strcmp(s.tls.version, "TLSv1.1") == 0 ||
-                strncmp(s.tls.version, "SSL", 3) == 0);
-    if (old) {
-        for (size_t i = 0; i < r->checks.len; i++) {
-            sd_check *c = &r->checks.items[i];
-            if (strcmp(c->layer, "tls") == 0 && c->status == SD_CHECK_FAIL) {
-                free(c->code);
-                c->code = sd_xstrdup("tls.version_too_old");
-                free(c->message);
-                c->message = sd_xasprintf("the server speaks only %s; TLS 1.2 or newer is required", s.tls.version);
-            }
-        }
+    if (s.tls.outcome == SD_TLS_OK && s.tls.version) {
+        const char *v = s.tls.version;
+        sd_cert_verdict verdict;
+        sd_cert_classify(&s.tls, r->host, req->knowledge, &verdict);
+        if (strcmp(v, "TLSv1") == 0 || strcmp(v, "TLSv1.1") == 0 || strncmp(v, "SSL", 3) == 0)
+            recode_tls_failure(r, "tls.version_too_old",
+                               sd_xasprintf("the server speaks only %s; TLS 1.2 or newer is required", v));
+        else if (verdict.weakness)
+            recode_tls_failure(r, verdict.weakness_code,
+                               sd_xasprintf("%s, so modern programs refuse the connection", verdict.weakness));
+        sd_cert_verdict_clear(&verdict);
     }
     sd_session_free(&s);
     sd_tls_context_free(legacy);
-    return old;
 }
 
 static bool wants_parallel_tls_probe(const sd_diag_result *r)
@@ -603,7 +624,7 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
     session_checks(req, r, s, &tls_job.s, cancelled);
     if (s->failure && (strcmp(s->failure, "tls.version_too_old") == 0 ||
                        strcmp(s->failure, "tls.handshake_failed") == 0))
-        confirm_old_tls(req, r, &main_job.req);
+        explain_failed_handshake(req, r, &main_job.req);
     auth_and_send(req, r, s);
     r->reached_smtp = s->ready;
     r->auth_offered = s->caps.auth;

@@ -101,6 +101,8 @@ typedef struct sd_cert_verdict {
     char *suggested_host;
     const sd_interceptor *interceptor;
     bool expiring_soon;            /* besides the main verdict */
+    char *weakness;                /* a weak key or signature of the leaf, besides the verdict */
+    const char *weakness_code;     /* cert.weak_key or cert.weak_signature */
 } sd_cert_verdict;
 
 void sd_cert_classify(const sd_tls_info *tls, const char *host, const sd_knowledge *k,

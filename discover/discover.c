@@ -16,7 +16,9 @@
 #include "net/session.h"
 #include "net/tls.h"
 
-enum { MAX_HOSTS = 64, MAX_PROBES = 24, MAX_AUTODISCOVER_REDIRECTS = 2 };
+/* Bounds: at most 64 records of an answer are read, so 128 host names cover
+ * them with the guesses and the documents' hosts. */
+enum { MAX_HOSTS = 128, MAX_PROBES = 24, MAX_AUTODISCOVER_REDIRECTS = 2 };
 
 /* Where a fetched document's servers go, so that results can be merged in a
  * fixed order whatever order the network answered in. */

@@ -245,9 +245,8 @@ int sd_conn_wait_readable(sd_conn *c, int wait_ms)
     return wait_conn(c, POLLIN, sd_now_ms() + wait_ms);
 }
 
-int sd_conn_read_line(sd_conn *c, char **line, const char **why)
+int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **why)
 {
-    int64_t deadline = sd_now_ms() + c->timeout_ms;
     *line = NULL;
     for (;;) {
         char *nl = c->in.data ? memchr(c->in.data, '\n', c->in.len) : NULL;

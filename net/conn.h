@@ -53,9 +53,10 @@ void sd_conn_close(sd_conn *c);
 /* Waits until the peer sends something, at most wait_ms; 1 readable, 0 not,
  * -1 on error. Bytes already buffered count as readable. */
 int sd_conn_wait_readable(sd_conn *c, int wait_ms);
-/* Reads one line (without CRLF) into a new string. Returns 0, or -1 on
- * timeout, close, reset or a line longer than SD_MAX_LINE (see *why). */
-int sd_conn_read_line(sd_conn *c, char **line, const char **why);
+/* Reads one line (without CRLF) into a new string, by the deadline (an
+ * sd_now_ms() time). Returns 0, or -1 on timeout, close, reset or a line
+ * longer than SD_MAX_LINE (see *why). */
+int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **why);
 /* Sends all of buf. */
 int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
 

@@ -272,7 +272,7 @@ static void on_done(fetch *f, CURLcode code)
     char *location = NULL;
     curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &status);
     if (code != CURLE_OK) {
-        const char *why = f->body.overflowed ? "the response is larger than 1 MiB"
+        const char *why = f->body.overflowed || code == CURLE_FILESIZE_EXCEEDED ? "the response is larger than 1 MiB"
                         : f->errbuf[0] ? f->errbuf : curl_easy_strerror(code);
         char *msg = sd_xstrdup(why);
         unlink_transfer(f);

@@ -39,6 +39,8 @@ static int bad_greeting(sd_session *s, const char *why)
     const char *foreign = sd_smtp_foreign_protocol(first);
     if (foreign)
         return fail(s, "smtp.not_smtp", sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+    if (s->greeting.malformed && !first)
+        return fail(s, "smtp.not_smtp", sd_xasprintf("the server does not speak SMTP: %s", why));
     if (s->greeting.code >= 400)
         return fail(s, "smtp.rejected", sd_xasprintf("the server refused the session: %d %s",
                                                      s->greeting.code, s->greeting.text));
@@ -69,8 +71,8 @@ static int ehlo(sd_session *s)
     int rc = sd_smtp_command(&s->conn, cmd, NULL, &s->last_reply, &why);
     free(cmd);
     if (rc < 0)
-        return fail(s, s->conn.reset_by_peer ? "tcp.reset" : "smtp.rejected",
-                    sd_xasprintf("EHLO got no answer: %s", why));
+        return fail(s, s->conn.reset_by_peer ? "tcp.reset" : s->last_reply.malformed ? "smtp.not_smtp" : "smtp.rejected",
+                    sd_xasprintf("EHLO got no proper answer: %s", why));
     if (s->last_reply.code != 250)
         return fail(s, "smtp.rejected", sd_xasprintf("the server refused EHLO: %d %s",
                                                      s->last_reply.code, s->last_reply.text));
@@ -168,6 +170,8 @@ static int open_plaintext(const sd_session_request *req, sd_session *s)
     const char *why = NULL;
     if (sd_smtp_read_reply(&s->conn, &s->greeting, &why) == 0 && s->greeting.code == 220)
         return plaintext_dialogue(req, s, req->mode);
+    if (s->greeting.malformed)
+        return bad_greeting(s, why);
     bool silent = !s->greeting.first_line && !s->conn.closed_by_peer;
     if (!silent)
         return bad_greeting(s, why ? why : "unexpected reply");

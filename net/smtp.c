@@ -55,10 +55,14 @@ int sd_smtp_read_reply(sd_conn *c, sd_smtp_reply *r, const char **why)
 {
     memset(r, 0, sizeof *r);
     sd_buf joined = {.limit = 64 * 1024};
+    /* One deadline for the whole reply: a server that trickles bytes or
+     * lines cannot stretch it. */
+    int64_t deadline = sd_now_ms() + c->timeout_ms;
     for (;;) {
         char *line = NULL;
-        if (sd_conn_read_line(c, &line, why) < 0) {
+        if (sd_conn_read_line(c, &line, deadline, why) < 0) {
             sd_buf_free(&joined);
+            r->malformed = c->in.len >= SD_MAX_LINE;
             return -1;
         }
         if (!r->first_line)
@@ -70,6 +74,7 @@ int sd_smtp_read_reply(sd_conn *c, sd_smtp_reply *r, const char **why)
             free(line);
             sd_buf_free(&joined);
             r->code = 0;
+            r->malformed = true;
             *why = "the server sent something that is not an SMTP reply";
             return -1;
         }
@@ -85,6 +90,7 @@ int sd_smtp_read_reply(sd_conn *c, sd_smtp_reply *r, const char **why)
             break;
         if (r->lines.len >= SD_SMTP_MAX_REPLY_LINES) {
             sd_buf_free(&joined);
+            r->malformed = true;
             *why = "the server sent a reply of more than 256 lines";
             return -1;
         }

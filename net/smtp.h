@@ -18,6 +18,7 @@ typedef struct sd_smtp_reply {
     sd_strlist lines;         /* the text of each line, without code */
     char *text;               /* the lines joined with spaces */
     char *first_line;         /* the raw first line, for "not SMTP" checks */
+    bool malformed;           /* what came was not a well-formed, bounded SMTP reply */
 } sd_smtp_reply;
 
 typedef struct sd_smtp_caps {

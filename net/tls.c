@@ -115,6 +115,13 @@ static void summarize(X509 *cert, sd_cert_summary *s)
     s->not_before = time_text(X509_get0_notBefore(cert));
     s->not_after = time_text(X509_get0_notAfter(cert));
     s->self_issued = X509_check_issued(cert, cert) == X509_V_OK;
+    EVP_PKEY *key = X509_get0_pubkey(cert);
+    if (key) {
+        s->key_bits = EVP_PKEY_get_bits(key);
+        const char *type = EVP_PKEY_get0_type_name(key);
+        s->key_type = sd_xstrdup(type ? type : "?");
+    }
+    s->signature = sd_xstrdup(OBJ_nid2ln(X509_get_signature_nid(cert)));
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
     for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++)
         if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_ca_issuers)
@@ -174,6 +181,8 @@ void sd_tls_info_clear(sd_tls_info *info)
         free(s->issuer);
         free(s->not_before);
         free(s->not_after);
+        free(s->key_type);
+        free(s->signature);
         sd_strlist_free(&s->names);
     }
     memset(info, 0, sizeof *info);

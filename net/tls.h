@@ -28,6 +28,9 @@ typedef struct sd_cert_summary {
     sd_strlist names;               /* DNS SANs, else the CN */
     bool self_issued;
     bool has_ca_issuers;            /* names where its issuer can be fetched (AIA) */
+    int key_bits;                   /* of its public key */
+    char *key_type;                 /* "RSA", "EC", "ED25519" ... */
+    char *signature;                /* the signature algorithm, e.g. "sha256WithRSAEncryption" */
 } sd_cert_summary;
 
 typedef struct sd_tls_info {

@@ -35,6 +35,8 @@ def world(lab):
     avast = lab.certs._ca("avast", "Avast Web/Mail Shield Root", None)
     server(lab, "intercept.diag.test", "127.0.1.9", 465, "tls", issuer=avast)
     server(lab, "expiring.diag.test", "127.0.1.10", 465, "tls", days=5)
+    server(lab, "weakkey.diag.test", "127.0.1.20", 465, "tls", rsa_bits=1024)
+    server(lab, "sha1.diag.test", "127.0.1.21", 465, "tls", digest="sha1")
     lab.host("tls10.diag.test", "127.0.1.11")
     lab.smtp("127.0.1.11", 465, SmtpBehaviour("tls", name="tls10.diag.test", cert=lab.cert_for("tls10.diag.test"),
                                               tls_min=ssl.TLSVersion.TLSv1, tls_max=ssl.TLSVersion.TLSv1))
@@ -171,6 +173,16 @@ def test_insecure_turns_certificate_failures_into_warnings(lab):
 def test_expiring_soon_is_a_warning(lab):
     r = diag(lab, "expiring.diag.test", "--port", "465")
     expect(r, "cert.expiring_soon", "warn", 0)
+
+
+def test_weak_key_and_signature(lab):
+    """Modern clients (and OpenSSL at its default level) refuse these: a failure."""
+    r = diag(lab, "weakkey.diag.test", "--port", "465")
+    expect(r, "cert.weak_key")
+    assert "1024 bits" in check(r, "cert.weak_key")["message"]
+    r = diag(lab, "sha1.diag.test", "--port", "465")
+    expect(r, "cert.weak_signature")
+    assert "sha1" in check(r, "cert.weak_signature")["message"].lower()
 
 
 def test_tls_version_too_old(lab):

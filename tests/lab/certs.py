@@ -54,12 +54,15 @@ class CertFactory:
         return cfg
 
     def leaf(self, name, hosts, days=365, not_before_days=0, issuer=None, self_signed=False,
-             with_chain=True):
+             with_chain=True, rsa_bits=None, digest=None):
         """A server certificate for hosts (DNS names or IPs); returns
         (cert_chain_file, key_file). The chain file holds the leaf and, unless
         with_chain is False, the intermediate."""
         key, cert = self._path(name, "key"), self._path(name, "crt")
-        _run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
+        if rsa_bits:
+            _run("genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{rsa_bits}", "-out", key)
+        else:
+            _run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
         sans = ",".join(("IP:" if h.replace(".", "").isdigit() else "DNS:") + h for h in hosts)
         ext = self._path(name, "ext")
         with open(ext, "w") as f:
@@ -83,7 +86,7 @@ class CertFactory:
                      "-startdate", _date(not_before_days), "-enddate", _date(not_before_days + days))
             else:
                 _run("x509", "-req", "-in", csr, "-CA", icert, "-CAkey", ikey, "-CAcreateserial",
-                     "-out", cert, "-extfile", ext, "-days", str(days))
+                     "-out", cert, "-extfile", ext, "-days", str(days), *([f"-{digest}"] if digest else []))
             chain = self._path(name, "chain.pem")
             with open(chain, "w") as out:
                 out.write(open(cert).read())

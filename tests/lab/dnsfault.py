@@ -5,7 +5,7 @@ import socket
 import struct
 import threading
 
-TYPES = {"A": 1, "MX": 15, "SRV": 33, "AAAA": 28}
+TYPES = {"A": 1, "CNAME": 5, "MX": 15, "SRV": 33, "AAAA": 28}
 
 
 def _name(wire, off):
@@ -25,6 +25,8 @@ def _encode(name):
 def _rdata(qtype, value):
     if qtype == 1:
         return socket.inet_aton(value)
+    if qtype == 5:
+        return _encode(value)
     if qtype == 15:
         pref, host = value
         return struct.pack(">H", pref) + _encode(host)
@@ -44,7 +46,12 @@ class FaultDns:
     def start(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind((self.ip, 53))
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind((self.ip, 53))
+        self.tcp.listen()
         threading.Thread(target=self._serve, daemon=True).start()
+        threading.Thread(target=self._serve_tcp, daemon=True).start()
 
     def _serve(self):
         while self.running:
@@ -57,7 +64,25 @@ class FaultDns:
             except Exception:
                 pass
 
-    def _answer(self, q):
+    def _serve_tcp(self):
+        while self.running:
+            try:
+                conn, _ = self.tcp.accept()
+            except OSError:
+                return
+            try:
+                n = struct.unpack(">H", conn.recv(2))[0]
+                q = b""
+                while len(q) < n:
+                    q += conn.recv(n - len(q))
+                a = self._answer(q, limit=None)
+                conn.sendall(struct.pack(">H", len(a)) + a)
+            except Exception:
+                pass
+            finally:
+                conn.close()
+
+    def _answer(self, q, limit=1232):
         qid, flags = struct.unpack(">HH", q[:4])
         name, off = _name(q, 12)
         qtype = struct.unpack(">H", q[off:off + 2])[0]
@@ -65,12 +90,23 @@ class FaultDns:
         key = next((k for k in self.answers if k[0].lower() == name.lower() and TYPES[k[1]] == qtype), None)
         rcode, values, ad = self.answers[key] if key else (self.default_rcode, [], False)
         out_flags = 0x8000 | 0x0400 | (flags & 0x0100) | 0x0080 | (0x0020 if ad else 0) | rcode
-        rrs = b""
+        rrs, count = b"", 0
         for v in values:
-            rd = _rdata(qtype, v)
-            rrs += b"\xc0\x0c" + struct.pack(">HHIH", qtype, 1, 300, len(rd)) + rd
-        return struct.pack(">HHHHHH", qid, out_flags, 1, len(values), 0, 0) + question + rrs
+            if isinstance(v, tuple) and v and v[0] == "RR":      # ("RR", owner, type, value)
+                _, owner, rtype, value = v
+                rd = _rdata(TYPES[rtype], value)
+                rr = _encode(owner) + struct.pack(">HHIH", TYPES[rtype], 1, 300, len(rd)) + rd
+            else:
+                rd = _rdata(qtype, v)
+                rr = b"\xc0\x0c" + struct.pack(">HHIH", qtype, 1, 300, len(rd)) + rd
+            if limit and 12 + len(question) + len(rrs) + len(rr) > limit:
+                out_flags |= 0x0200          # truncated: ask again over TCP
+                break
+            rrs += rr
+            count += 1
+        return struct.pack(">HHHHHH", qid, out_flags, 1, count, 0, 0) + question + rrs
 
     def stop(self):
         self.running = False
         self.sock.close()
+        self.tcp.close()

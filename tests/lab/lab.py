@@ -36,11 +36,12 @@ def in_namespace():
 
 
 class Result:
-    def __init__(self, proc, elapsed):
+    def __init__(self, proc, elapsed, max_rss_kb=0):
         self.rc = proc.returncode
         self.out = proc.stdout
         self.err = proc.stderr
         self.elapsed = elapsed
+        self.max_rss_kb = max_rss_kb
         try:
             self.json = json.loads(self.out)
         except ValueError:
@@ -182,7 +183,7 @@ class Lab:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- running the program ---------------------------------------------
-    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None):
+    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False):
         cmd = [BINARY]
         if dns:
             cmd += ["--dns-server", dns]
@@ -195,6 +196,13 @@ class Lab:
         e["NO_COLOR"] = "1"
         e.update(env or {})
         prefix = os.environ.get("SMTPDOCTOR_WRAPPER", "").split()
+        rss_file = os.path.join(self.dir, "rss")
+        if measure:
+            # GNU time forks a small process and reports the peak memory of
+            # what it runs; measured from Python, a child would carry the
+            # test runner's own size from before its exec.
+            prefix = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + prefix
         start = time.monotonic()
         proc = subprocess.run(prefix + cmd, capture_output=True, text=True, timeout=timeout, input=stdin, env=e)
-        return Result(proc, time.monotonic() - start)
+        rss = int(open(rss_file).read().split()[-1]) if measure else 0
+        return Result(proc, time.monotonic() - start, rss)

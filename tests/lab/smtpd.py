@@ -29,6 +29,7 @@ class SmtpBehaviour:
 
     def ssl_context(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.set_ciphers("DEFAULT:@SECLEVEL=0")      # so that weak test certificates load
         ctx.load_cert_chain(*self.cert)
         if self.tls_min:
             ctx.minimum_version = self.tls_min
@@ -80,6 +81,17 @@ class SmtpServers:
             sock.setsockopt(so.SOL_SOCKET, so.SO_LINGER, struct.pack("ii", 1, 0))
             writer.transport.abort()
             return
+        if b.mode == "longline":            # a 1 MB greeting with no line end
+            writer.write(b"220 " + b"x" * (1 << 20))
+            await writer.drain()
+            await reader.read(1 << 16)
+            return
+        if b.mode == "trickle":             # one byte a second
+            for ch in b.greeting.encode() + b"\r\n":
+                writer.write(bytes([ch]))
+                await writer.drain()
+                await asyncio.sleep(1)
+            return
         if b.mode == "silent":
             await reader.read(1 << 16)
             return
@@ -108,6 +120,10 @@ class SmtpServers:
                     caps.append("STARTTLS")
                 if b.auth and (tls or b.mode == "plain" or b.auth_before_tls):
                     caps.append("AUTH " + b.auth)
+                if b.mode == "endless":     # "250-" lines for ever
+                    while True:
+                        writer.write(b"250-more capabilities\r\n" * 100)
+                        await writer.drain()
                 reply = [f"250-{b.name} greets you"] + [f"250-{c}" for c in caps[:-1]] + [f"250 {caps[-1]}"] \
                     if caps else [f"250 {b.name}"]
                 writer.write(("\r\n".join(reply) + "\r\n").encode())

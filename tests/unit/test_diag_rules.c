@@ -158,6 +158,13 @@ static void test_certificate_classification(void)
     sd_tls_info_clear(&t);
 
     t = tls_with(2, "CN = intermediate", "smtp.example.com");
+    t.chain[0].key_type = sd_xstrdup("RSA");
+    t.chain[0].key_bits = 1024;
+    add_error(&t, X509_V_ERR_EE_KEY_TOO_SMALL, 0);
+    CHECK_STR(classify(&t, &k, NULL), "cert.weak_key");
+    sd_tls_info_clear(&t);
+
+    t = tls_with(2, "CN = intermediate", "smtp.example.com");
     add_error(&t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, 1);
     CHECK_STR(classify(&t, &k, NULL), "cert.untrusted");
     free(t.chain[1].issuer);

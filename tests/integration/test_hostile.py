@@ -1,0 +1,95 @@
+"""Hostile and broken peers: each run must end within its bounds with a
+clear finding, no crash, and a peak memory under 64 MiB."""
+import os
+
+from smtpd import SmtpBehaviour
+
+HOSTILE_DNS = "127.0.0.94"
+MAX_RSS_KB = 64 * 1024
+
+
+def world(lab):
+    def smtp(name, ip, mode, port=587, **kw):
+        lab.host(name, ip)
+        lab.smtp(ip, port, SmtpBehaviour(mode, name=name, cert=lab.cert_for(*kw.pop("names", [name])), **kw))
+
+    smtp("endless.hostile.test", "127.0.4.1", "endless")
+    smtp("longline.hostile.test", "127.0.4.2", "longline")
+    smtp("trickle.hostile.test", "127.0.4.3", "trickle")
+    sans = ["manynames.hostile.test"] + [f"n{i}.hostile.test" for i in range(999)]
+    smtp("manynames.hostile.test", "127.0.4.4", "tls", port=465, names=sans)
+    lab.route("https", "autoconfig.huge.test", "/mail/config-v1.1.xml", body=b"<clientConfig>" + b" " * (50 << 20))
+    lab.route("https", "autoconfig.loop.test", "/mail/config-v1.1.xml", status=302,
+              location="https://autoconfig.loop.test/mail/config-v1.1.xml?again")
+    lab.dns_responder(HOSTILE_DNS, {
+        ("a.cnameloop.test", "A"): (0, [("RR", "a.cnameloop.test", "CNAME", "b.cnameloop.test"),
+                                        ("RR", "b.cnameloop.test", "CNAME", "a.cnameloop.test")], False),
+        ("a.cnameloop.test", "AAAA"): (0, [("RR", "a.cnameloop.test", "CNAME", "b.cnameloop.test"),
+                                           ("RR", "b.cnameloop.test", "CNAME", "a.cnameloop.test")], False),
+        ("_submissions._tcp.manysrv.test", "SRV"): (0, [(i, 0, 465, f"s{i}.manysrv.test") for i in range(500)], False),
+    })
+
+
+def bounded(r, limit):
+    assert r.elapsed < limit, f"took {r.elapsed:.1f}s"
+    assert r.rc in (0, 1), r
+    if os.environ.get("SMTPDOCTOR_SANITIZED") != "1":      # ASan's shadow memory is not ours
+        assert r.max_rss_kb < MAX_RSS_KB, f"peak memory {r.max_rss_kb} KiB"
+
+
+def diag(lab, host, *args):
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", host, *args, measure=True)
+    assert r.json is not None, r
+    return r
+
+
+def test_endless_multiline_reply(lab):
+    r = diag(lab, "endless.hostile.test", "--port", "587")
+    bounded(r, 10)
+    assert r.json["diagnosis"]["code"] == "smtp.not_smtp", r.json["diagnosis"]
+
+
+def test_one_megabyte_line(lab):
+    r = diag(lab, "longline.hostile.test", "--port", "587")
+    bounded(r, 10)
+    assert r.json["diagnosis"]["code"] == "smtp.not_smtp", r.json["diagnosis"]
+
+
+def test_one_byte_per_second(lab):
+    r = diag(lab, "trickle.hostile.test", "--port", "587")
+    bounded(r, 8)
+    assert r.json["diagnosis"]["code"] in ("smtp.no_greeting", "smtp.not_smtp"), r.json["diagnosis"]
+
+
+def test_certificate_with_a_thousand_names(lab):
+    r = diag(lab, "manynames.hostile.test", "--port", "465")
+    bounded(r, 10)
+    assert r.json["diagnosis"]["status"] == "ok", r.json["diagnosis"]
+
+
+def test_fifty_megabyte_document(lab):
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "5", "u@huge.test", measure=True)
+    bounded(r, 15)
+    assert r.json["settings"] is None
+    ac = [s for s in r.json["sources"] if "autoconfig.huge.test" in s["query"] and s["query"].startswith("https")]
+    assert ac and "larger than 1 MiB" in ac[0]["result"], ac
+
+
+def test_redirect_loop(lab):
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "5", "u@loop.test", measure=True)
+    bounded(r, 15)
+    ac = [s for s in r.json["sources"] if "autoconfig.loop.test" in s["query"] and s["query"].startswith("https")]
+    assert ac and "too many redirects" in ac[0]["result"], ac
+
+
+def test_five_hundred_srv_records(lab):
+    r = lab.run("discover", "--json", "--ispdb-url", "none", "--timeout", "2", "u@manysrv.test", dns=HOSTILE_DNS, measure=True)
+    bounded(r, 15)
+    assert 0 < len(r.json["candidates"]) <= 64, len(r.json["candidates"])
+    assert r.json["candidates"][0]["host"] == "s0.manysrv.test", [c["host"] for c in r.json["candidates"][:5]]
+
+
+def test_cname_loop(lab):
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "a.cnameloop.test", dns=HOSTILE_DNS, measure=True)
+    bounded(r, 10)
+    assert r.json["diagnosis"]["code"].startswith("dns."), r.json["diagnosis"]
