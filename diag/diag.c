@@ -669,6 +669,9 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
     dns_check(req, r, &dns);
     if (dns.status == SD_DNS_OK)
         run_sessions(req, r, &dns, ctx, resolver);
+    /* Nothing showed what the port does: report the usual, STARTTLS. */
+    if (r->security == SD_SEC_UNKNOWN)
+        r->security = SD_SEC_STARTTLS;
     sort_checks(&r->checks);
     sd_choose_root_cause(req, r);
     sd_strlist_free(&dns.addresses);

@@ -213,37 +213,52 @@ static int answer_count(const unsigned char *buf, int len)
     return len >= 12 ? (buf[6] << 8) | buf[7] : 0;
 }
 
+void sd_dns_answer_parse(int type, const unsigned char *buf, int len, sd_dns_answer *a)
+{
+    memset(a, 0, sizeof *a);
+    if (!buf || len < 12) {
+        a->status = SD_DNS_ERROR;
+        return;
+    }
+    int rcode = buf[3] & 0x0f;
+    a->authenticated = (buf[3] & 0x20) != 0;
+    if (rcode == 3)
+        a->status = SD_DNS_NXDOMAIN;
+    else if (rcode == 2)
+        a->status = SD_DNS_SERVFAIL;
+    else if (rcode == 5)
+        a->status = SD_DNS_REFUSED;
+    else if (rcode != 0)
+        a->status = SD_DNS_ERROR;
+    else if (answer_count(buf, len) == 0)
+        a->status = SD_DNS_NODATA;
+    else if (type == SD_DNS_SRV)
+        read_srv(buf, len, a);
+    else if (type == SD_DNS_MX)
+        read_mx(buf, len, a);
+    else
+        read_addresses(buf, len, type, a);
+    /* an answer of only CNAMEs leads nowhere */
+    if (a->status == SD_DNS_OK && !a->srv_count && !a->mx_count && !a->addresses.len)
+        a->status = SD_DNS_NODATA;
+}
+
+void sd_dns_answer_clear(sd_dns_answer *a)
+{
+    answer_free(a);
+    memset(a, 0, sizeof *a);
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, int len)
 {
     (void)timeouts;
     query *q = arg;
     sd_dns_answer a;
-    memset(&a, 0, sizeof a);
-    a.status = status_from_ares(status);
-    if (status == ARES_SUCCESS && buf && len >= 12) {
-        int rcode = buf[3] & 0x0f;
-        a.authenticated = (buf[3] & 0x20) != 0;
-        if (rcode == 3)
-            a.status = SD_DNS_NXDOMAIN;
-        else if (rcode == 2)
-            a.status = SD_DNS_SERVFAIL;
-        else if (rcode == 5)
-            a.status = SD_DNS_REFUSED;
-        else if (rcode != 0)
-            a.status = SD_DNS_ERROR;
-        else if (answer_count(buf, len) == 0)
-            a.status = SD_DNS_NODATA;
-        else if (q->type == SD_DNS_SRV)
-            read_srv(buf, len, &a);
-        else if (q->type == SD_DNS_MX)
-            read_mx(buf, len, &a);
-        else
-            read_addresses(buf, len, q->type, &a);
-        /* an answer of only CNAMEs leads nowhere */
-        if (a.status == SD_DNS_OK && !a.srv_count && !a.mx_count && !a.addresses.len)
-            a.status = SD_DNS_NODATA;
-    } else if (status == ARES_SUCCESS) {
-        a.status = SD_DNS_ERROR;
+    if (status == ARES_SUCCESS) {
+        sd_dns_answer_parse(q->type, buf, len, &a);
+    } else {
+        memset(&a, 0, sizeof a);
+        a.status = status_from_ares(status);
     }
     a.elapsed_ms = sd_now_ms() - q->started;
     q->r->pending--;

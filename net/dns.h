@@ -76,6 +76,11 @@ void sd_resolver_run(sd_resolver *r, int64_t deadline_ms);
 /* Ends every pending query now, as a timeout. */
 void sd_resolver_cancel(sd_resolver *r);
 
+/* Reads a raw DNS answer of the given query type (what the callback gets
+ * after c-ares); bounded to 64 records. Exposed for the fuzz harness. */
+void sd_dns_answer_parse(int type, const unsigned char *buf, int len, sd_dns_answer *a);
+void sd_dns_answer_clear(sd_dns_answer *a);
+
 const char *sd_dns_status_name(sd_dns_status s);
 /* "timeout", "servfail"... as used in finding codes; "ok" for success. */
 const char *sd_dns_status_text(sd_dns_status s);   /* one phrase for people */
