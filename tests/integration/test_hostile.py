@@ -19,6 +19,16 @@ def world(lab):
     sans = ["manynames.hostile.test"] + [f"n{i}.hostile.test" for i in range(999)]
     smtp("manynames.hostile.test", "127.0.4.4", "tls", port=465, names=sans)
     lab.route("https", "autoconfig.huge.test", "/mail/config-v1.1.xml", body=b"<clientConfig>" + b" " * (50 << 20))
+    lab.route("https", "autoconfig.xxe.test", "/mail/config-v1.1.xml", body=(
+        '<?xml version="1.0"?><!DOCTYPE c [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<clientConfig><emailProvider id="x"><outgoingServer type="smtp"><hostname>&x;</hostname>'
+        '<port>465</port><socketType>SSL</socketType><username>&x;</username></outgoingServer>'
+        '</emailProvider></clientConfig>'))
+    lab.route("https", "autoconfig.laughs.test", "/mail/config-v1.1.xml", body=(
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+        + ']><clientConfig><emailProvider id="l"><outgoingServer type="smtp"><hostname>&j;</hostname>'
+        '</outgoingServer></emailProvider></clientConfig>'))
     lab.route("https", "autoconfig.loop.test", "/mail/config-v1.1.xml", status=302,
               location="https://autoconfig.loop.test/mail/config-v1.1.xml?again")
     lab.dns_responder(HOSTILE_DNS, {
@@ -93,3 +103,20 @@ def test_cname_loop(lab):
     r = lab.run("diag", "--json", "--timeout", "2", "--host", "a.cnameloop.test", dns=HOSTILE_DNS, measure=True)
     bounded(r, 10)
     assert r.json["diagnosis"]["code"].startswith("dns."), r.json["diagnosis"]
+
+
+def test_external_entity_reads_nothing(lab):
+    r = lab.run("discover", "--json", "-v", "--no-probe", "--ispdb-url", "none", "--timeout", "3", "u@xxe.test",
+                measure=True)
+    bounded(r, 10)
+    assert "root:" not in r.out + r.err and "/bin/" not in r.out, "nothing from the local file system"
+    assert r.json["settings"] is None
+    ac = [x for x in r.json["sources"] if x["query"].startswith("https://autoconfig.xxe.test")]
+    assert "entities" in ac[0]["result"], ac
+
+
+def test_billion_laughs(lab):
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "3", "u@laughs.test",
+                measure=True)
+    bounded(r, 10)
+    assert r.json["settings"] is None
