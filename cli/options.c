@@ -75,63 +75,56 @@ static int usage_error(const char *fmt, ...)
     return -1;
 }
 
+/* Each command's help fits an 80x24 terminal; the man page has the rest. */
 static void print_help(sd_command cmd)
 {
     const char *common =
-        "Options for every command:\n"
-        "  --json                  one JSON document on stdout\n"
-        "  --dns-server ADDR[:PORT][,...]  ask these DNS servers instead of the system's\n"
-        "  --ca-file FILE          extra trusted CA certificates (PEM)\n"
-        "  --timeout SECONDS       bound for one network step (default 10)\n"
-        "  --insecure              report certificate problems as warnings, not failures\n"
-        "  --user NAME             the login (default: the address, or the provider's form)\n"
-        "  --password-file FILE, --password-stdin, env SMTPDOCTOR_PASSWORD   the password\n"
-        "  --oauth2-token-file FILE, env SMTPDOCTOR_OAUTH2_TOKEN   an OAuth2 access token\n"
-        "  --auth-mech MECH        force PLAIN, LOGIN, CRAM-MD5, XOAUTH2 or OAUTHBEARER\n"
-        "  --send-to ADDR          also send a real test message to ADDR\n"
-        "  --from ADDR             sender of the test message (default: the address)\n"
-        "  --reply-to ADDR, --bcc ADDR   Reply-To of the test message; a blind copy\n"
-        "  --trust-discovered      send the password even to a server only an unauthenticated\n"
-        "                          source named (plain-http autoconfig, a guess, DNS without DNSSEC)\n"
-        "  --ispdb-url URL|none    the central ISPDB (default " "https://live.thunderbird.net/autoconfig/v1.1/)\n"
-        "  --no-probe              do not connect to candidate servers during discovery\n"
-        "  --incoming              also show the IMAP and POP3 servers\n"
-        "  --format FMT            the settings as form, msmtp, thunderbird, mutt, git, postfix, env\n"
-        "                          or json (discover and the default command)\n"
-        "  -v, --verbose           show every source, its result and time\n"
-        "  -q, --quiet             print only the result\n"
-        "  -h, --help, --version\n";
+        "  --json                one JSON document on stdout\n"
+        "  --dns-server A[:P],.. ask these DNS servers    --ca-file FILE  extra CAs (PEM)\n"
+        "  --timeout SECONDS     bound for one network step (default 10)\n"
+        "  --insecure            certificate problems are warnings, not failures\n"
+        "  --user NAME           the login (default: the address or the provider's form)\n"
+        "  --password-file FILE, --password-stdin, env SMTPDOCTOR_PASSWORD: the password\n"
+        "  --send-to ADDR        also send a test message (--from, --reply-to, --bcc)\n"
+        "  -v, --verbose         sources, SMTP dialogue, certificates, timings\n"
+        "  -q, --quiet           only the result\n";
     switch (cmd) {
     case SD_CMD_DISCOVER:
         printf("Usage: smtpdoctor discover [OPTIONS] ADDRESS\n"
-               "Find the SMTP settings for ADDRESS: built-in presets, DNS SRV records, the\n"
-               "domain's autoconfig documents, the Thunderbird ISPDB, Exchange Autodiscover,\n"
-               "the provider behind the domain's MX, and guessing; then probe them.\n"
-               "  --batch FILE            one address per line ('-': stdin); one JSON document per line\n"
-               "  -j, --jobs N            addresses looked up at once with --batch (default 8)\n\n%s", common);
+               "       smtpdoctor discover --batch FILE [-j N] [OPTIONS]\n"
+               "Find the SMTP settings: presets, DNS SRV, autoconfig, the ISPDB, Autodiscover,\n"
+               "the provider behind the MX, guessing; then check them by connecting.\n\n"
+               "  --format FMT          form msmtp thunderbird mutt git postfix env json\n"
+               "  --incoming            show the IMAP and POP3 servers too\n"
+               "  --no-probe            do not connect to the candidates\n"
+               "  --ispdb-url URL|none  the central ISPDB (default: Thunderbird's)\n"
+               "  --batch FILE          one address a line ('-': stdin), JSON lines out\n"
+               "  -j, --jobs N          addresses at once with --batch (default 8)\n%s", common);
         break;
     case SD_CMD_DIAG:
-        printf("Usage: smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security tls|starttls|plain] [ADDRESS]\n"
-               "Diagnose the settings you already have: DNS, TCP, TLS and the certificate,\n"
-               "the SMTP greeting, EHLO and STARTTLS, then AUTH and a test send.\n"
-               "  tls = SSL/TLS from the first byte (port 465); starttls = STARTTLS (587);\n"
-               "  plain = no encryption. A missing port or security is inferred.\n"
-               "  --allow-plaintext-auth  with --security plain: allow the password unencrypted\n\n%s",
+        printf("Usage: smtpdoctor diag [OPTIONS] --host HOST [--port N]\n"
+               "                       [--security tls|starttls|plain] [ADDRESS]\n"
+               "Check your settings: DNS, TCP, TLS and certificate, SMTP, AUTH, test send.\n"
+               "tls = SSL/TLS (465), starttls = STARTTLS (587), plain = none; else inferred.\n\n"
+               "  --auth-mech MECH      PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER\n"
+               "  --oauth2-token-file FILE  a token for XOAUTH2 or OAUTHBEARER\n"
+               "  --allow-plaintext-auth    with --security plain: send the password anyway\n%s",
                common);
         break;
     case SD_CMD_PRESETS:
-        printf("Usage: smtpdoctor presets [list | show DOMAIN]\n"
-               "List the provider presets built into the program (and your own, from\n"
-               "$XDG_CONFIG_HOME/smtpdoctor/presets/), or show the one for DOMAIN.\n"
-               "  --json                  one JSON document on stdout\n");
+        printf("Usage: smtpdoctor presets [list | show DOMAIN] [--json]\n"
+               "The provider presets built into the program, and your own from\n"
+               "$XDG_CONFIG_HOME/smtpdoctor/presets/.\n");
         break;
     default:
-        printf("Usage: smtpdoctor [OPTIONS] ADDRESS            discover the settings, then diagnose them\n"
-               "       smtpdoctor discover [OPTIONS] ADDRESS   discovery only\n"
-               "       smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security tls|starttls|plain] [ADDRESS]\n"
-               "       smtpdoctor presets [list | show DOMAIN]\n\n%s\n"
-               "Exit status: 0 the settings work, 1 a failure was diagnosed, 2 bad usage or input.\n"
-               "'smtpdoctor COMMAND --help' tells more about a command.\n", common);
+        printf("Usage: smtpdoctor [OPTIONS] ADDRESS       discover, then diagnose the settings\n"
+               "       smtpdoctor discover [OPTIONS] ADDRESS\n"
+               "       smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security MODE]\n"
+               "       smtpdoctor presets [list | show DOMAIN]\n\n%s"
+               "  --format FMT          the settings as form, msmtp, thunderbird, mutt, git, ...\n"
+               "  --trust-discovered    log in even where only unauthenticated sources led\n\n"
+               "Exit status: 0 the settings work, 1 a failure was diagnosed, 2 bad usage.\n"
+               "'smtpdoctor COMMAND --help' and 'man smtpdoctor' tell more.\n", common);
     }
 }
 

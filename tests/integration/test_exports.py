@@ -141,3 +141,13 @@ def test_man_page_renders_without_warnings(lab):
                    "--port", "--security", "--ispdb-url", "--no-probe", "--incoming", "--batch", "--jobs",
                    "--verbose", "--quiet", "--version"):
         assert option in text, option
+
+
+def test_help_fits_one_screen(lab):
+    for command in ([], ["discover"], ["diag"], ["presets"]):
+        r = lab.run(*command, "--help", dns=None, ca=False)
+        lines = r.out.splitlines()
+        assert r.rc == 0 and len(lines) <= 24, (command, len(lines))
+        assert max(len(l) for l in lines) <= 80, (command, max(lines, key=len))
+    r = lab.run("--version", dns=None, ca=False)
+    assert r.rc == 0 and "OpenSSL" in r.out and "c-ares" in r.out and "libcurl" in r.out
