@@ -619,6 +619,7 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
         pthread_join(tls_thread, NULL);
     sd_session *s = &main_job.s;
     bool cancelled = s->conn.cancelled && tls_job.s.ready;
+    r->detected = cancelled ? SD_SEC_TLS : s->detected;
     if (s->ready && s->detected != SD_SEC_UNKNOWN && r->security == SD_SEC_UNKNOWN)
         r->security = s->detected;
     session_checks(req, r, s, &tls_job.s, cancelled);

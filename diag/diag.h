@@ -64,6 +64,7 @@ typedef struct sd_diag_result {
     char *host;
     int port;
     sd_security security;          /* as tested */
+    sd_security detected;          /* what the port turned out to do; UNKNOWN if not seen */
     bool port_inferred, security_inferred;
     unsigned auth_offered;         /* SD_AUTH_* from EHLO */
     bool reached_smtp;             /* the session got through EHLO */

@@ -19,9 +19,9 @@ static char *alternative_text(const sd_diag_result *r)
 }
 
 /* What the port turned out to do, for tls.starttls_expected. */
-static const char *detected_label(const sd_check *c)
+static const char *detected_label(const sd_diag_result *r)
 {
-    return strstr(c->message, "without TLS") ? "no encryption" : "STARTTLS";
+    return r->detected == SD_SEC_PLAIN ? "no encryption" : "STARTTLS";
 }
 
 static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_result *r, const sd_check *c,
@@ -37,7 +37,7 @@ static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_r
         {"host", r->host},
         {"port", port},
         {"security", sd_security_label(r->security)},
-        {"detected", c ? detected_label(c) : "?"},
+        {"detected", detected_label(r)},
         {"suggested_host", c ? c->suggested_host : NULL},
         {"alternative", alternative},
         {"detail", c ? c->message : NULL},
