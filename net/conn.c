@@ -238,13 +238,6 @@ static int fill(sd_conn *c, int64_t deadline, const char **why)
     }
 }
 
-int sd_conn_wait_readable(sd_conn *c, int wait_ms)
-{
-    if (c->in.len > 0 || (c->ssl && SSL_pending(c->ssl) > 0))
-        return 1;
-    return wait_conn(c, POLLIN, sd_now_ms() + wait_ms);
-}
-
 int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **why)
 {
     *line = NULL;

@@ -50,9 +50,6 @@ sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, in
                            sd_tcp_attempt *attempts, size_t *attempt_count);
 void sd_conn_close(sd_conn *c);
 
-/* Waits until the peer sends something, at most wait_ms; 1 readable, 0 not,
- * -1 on error. Bytes already buffered count as readable. */
-int sd_conn_wait_readable(sd_conn *c, int wait_ms);
 /* Reads one line (without CRLF) into a new string, by the deadline (an
  * sd_now_ms() time). Returns 0, or -1 on timeout, close, reset or a line
  * longer than SD_MAX_LINE (see *why). */

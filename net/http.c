@@ -86,11 +86,6 @@ void sd_http_free(sd_http *h)
     free(h);
 }
 
-size_t sd_http_pending(const sd_http *h)
-{
-    return h->pending;
-}
-
 static void finish(fetch *f, long status, const char *error)
 {
     sd_http_result r = {

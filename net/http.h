@@ -38,7 +38,6 @@ void sd_http_get(sd_http *h, const char *url, sd_http_callback cb, void *arg);
 /* A POST with a body (Exchange Autodiscover). */
 void sd_http_post(sd_http *h, const char *url, const char *body, const char *content_type,
                   sd_http_callback cb, void *arg);
-size_t sd_http_pending(const sd_http *h);
 
 /* Runs DNS and HTTP until both have nothing left, or the deadline. */
 void sd_http_run(sd_http *h, int64_t deadline_ms);
