@@ -5,6 +5,7 @@
 #include <ares.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <idn2.h>
 #include <libxml/xmlversion.h>
@@ -20,6 +21,8 @@
 #include "common/util.h"
 #include "cli/export.h"
 #include "net/dns.h"
+
+extern char **environ;
 
 enum {
     OPT_JSON = 256, OPT_DNS, OPT_CA, OPT_TIMEOUT, OPT_INSECURE, OPT_USER, OPT_PWFILE, OPT_PWSTDIN,
@@ -137,19 +140,47 @@ static void print_version(void)
            idn2_check_version(NULL));
 }
 
-/* The first line of a file or of stdin, without the line end; bounded. */
-static char *read_secret(FILE *f)
+/* The longest secret read: OAuth2 access tokens of some providers pass 2 KiB. */
+#define SECRET_MAX 8192
+
+/* The first line of a file descriptor, without the line end. It is read a
+ * byte at a time into one buffer of fixed size, because stdio's buffer and a
+ * growing buffer's realloc would leave copies of the secret in freed memory. */
+static char *read_secret(int fd)
 {
-    sd_buf b = {.limit = 4096};
-    int ch;
-    while ((ch = fgetc(f)) != EOF && ch != '\n') {
-        char c = (char)ch;
-        if (sd_buf_append(&b, &c, 1) < 0)
+    char *secret = sd_xmalloc(SECRET_MAX + 1);
+    size_t len = 0;
+    while (len < SECRET_MAX) {
+        ssize_t got = read(fd, secret + len, 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0 || secret[len] == '\n')
             break;
+        len++;
     }
-    if (b.len && b.data[b.len - 1] == '\r')
-        b.data[--b.len] = '\0';
-    return sd_buf_take(&b);
+    if (len && secret[len - 1] == '\r')
+        len--;
+    OPENSSL_cleanse(secret + len, SECRET_MAX + 1 - len);
+    return secret;
+}
+
+/* A secret from the environment. The variable's text is wiped once copied:
+ * it would otherwise stay readable in /proc/PID/environ and in a core dump.
+ * The strings environ points to at start-up are the process's own writable
+ * memory, so this goes through environ rather than getenv's result. */
+static char *take_secret_from_environment(const char *name)
+{
+    size_t name_len = strlen(name);
+    for (char **entry = environ; *entry; entry++) {
+        if (strncmp(*entry, name, name_len) != 0 || (*entry)[name_len] != '=')
+            continue;
+        char *value = *entry + name_len + 1;
+        char *copy = sd_xstrdup(value);
+        OPENSSL_cleanse(value, strlen(value));
+        unsetenv(name);
+        return copy;
+    }
+    return NULL;
 }
 
 static int parse_timeout(const char *s, int *ms)
@@ -226,19 +257,25 @@ static int check_file(const char *what, const char *path)
     return 0;
 }
 
+/* Frees a secret after wiping it. */
+static void free_secret(char *secret)
+{
+    if (secret)
+        OPENSSL_cleanse(secret, strlen(secret));
+    free(secret);
+}
+
 /* The first line of a file holding a secret, into *slot. */
 static int read_secret_file(const char *what, const char *path, char **slot)
 {
     if (check_file(what, path) < 0)
         return -1;
-    FILE *f = fopen(path, "r");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return usage_error("cannot open the %s %s", what, path);
-    if (*slot)
-        OPENSSL_cleanse(*slot, strlen(*slot));
-    free(*slot);
-    *slot = read_secret(f);
-    fclose(f);
+    free_secret(*slot);
+    *slot = read_secret(fd);
+    close(fd);
     return 0;
 }
 
@@ -261,23 +298,22 @@ static int take_mail_address(char **slot, const char *option, const char *arg)
 /* Asks for the password on the terminal, without echo. */
 static char *prompt_secret(const char *user)
 {
-    FILE *tty = fopen("/dev/tty", "r+");
-    if (!tty)
+    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (tty < 0)
         return NULL;
     struct termios old, quiet;
-    bool restore = tcgetattr(fileno(tty), &old) == 0;
+    bool restore = tcgetattr(tty, &old) == 0;
     if (restore) {
         quiet = old;
         quiet.c_lflag &= (tcflag_t)~ECHO;
-        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+        tcsetattr(tty, TCSAFLUSH, &quiet);
     }
-    fprintf(tty, "Password for %s: ", user);
-    fflush(tty);
+    dprintf(tty, "Password for %s: ", user);
     char *secret = read_secret(tty);
     if (restore)
-        tcsetattr(fileno(tty), TCSAFLUSH, &old);
-    fputc('\n', tty);
-    fclose(tty);
+        tcsetattr(tty, TCSAFLUSH, &old);
+    dprintf(tty, "\n");
+    close(tty);
     return secret;
 }
 
@@ -432,16 +468,16 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
     if (check_positionals(cli, first, argc, argv, false) < 0)
         return -1;
     if (pw_stdin) {
-        free(cli->password);
-        cli->password = read_secret(stdin);
+        free_secret(cli->password);
+        cli->password = read_secret(STDIN_FILENO);
     } else if (!cli->password && getenv("SMTPDOCTOR_PASSWORD")) {
-        cli->password = sd_xstrdup(getenv("SMTPDOCTOR_PASSWORD"));
+        cli->password = take_secret_from_environment("SMTPDOCTOR_PASSWORD");
     } else if (!cli->password && cli->user && isatty(STDIN_FILENO) && !cli->oauth2_token &&
                cli->command != SD_CMD_DISCOVER && cli->command != SD_CMD_PRESETS) {
         cli->password = prompt_secret(cli->user);
     }
     if (!cli->oauth2_token && getenv("SMTPDOCTOR_OAUTH2_TOKEN"))
-        cli->oauth2_token = sd_xstrdup(getenv("SMTPDOCTOR_OAUTH2_TOKEN"));
+        cli->oauth2_token = take_secret_from_environment("SMTPDOCTOR_OAUTH2_TOKEN");
     if (cli->dns_servers) {
         /* checked now, so that a typo is a usage error and not a DNS failure */
         sd_error err;
@@ -460,12 +496,8 @@ void sd_cli_free(sd_cli *cli)
     free(cli->ispdb_url);
     free(cli->user);
     /* the secrets do not linger in freed memory */
-    char *secrets[] = {cli->password, cli->oauth2_token};
-    for (int i = 0; i < 2; i++) {
-        if (secrets[i])
-            OPENSSL_cleanse(secrets[i], strlen(secrets[i]));
-        free(secrets[i]);
-    }
+    free_secret(cli->password);
+    free_secret(cli->oauth2_token);
     free(cli->send_to);
     free(cli->reply_to);
     free(cli->bcc);

@@ -357,8 +357,15 @@ static long watch_first_read(BIO *b, int oper, const char *argp, size_t len, int
         return ret;
     unsigned char first;
     ssize_t n = recv(w->fd, &first, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        /* Nothing yet. OpenSSL must not read now: bytes arriving between
+         * this peek and its read would be consumed unseen, and the next
+         * peek would look at the middle of a record. Say "try again". */
+        BIO_set_retry_read(b);
+        return -1;
+    }
     if (n != 1)
-        return ret;                        /* nothing yet, or closed: let the read say so */
+        return ret;                        /* closed or failed: let the read say so */
     w->checked = true;
     if (first >= 0x14 && first <= 0x17)    /* change_cipher_spec, alert, handshake, data */
         return ret;

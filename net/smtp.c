@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,8 @@ int sd_smtp_command(sd_conn *c, const char *command, const char *shown, sd_smtp_
         sd_strlist_add_owned(c->transcript, sd_xasprintf("C: %s", shown ? shown : command));
     char *line = sd_xasprintf("%s\r\n", command);
     int rc = sd_conn_write(c, line, strlen(line), why);
+    if (shown)      /* a command shown redacted carries a secret: wipe the copy */
+        OPENSSL_cleanse(line, strlen(line));
     free(line);
     if (rc < 0)
         return -1;

@@ -109,7 +109,7 @@ def test_implicit_tls_expected(lab):
     assert "465" in d["summary"] and "SSL/TLS" in d["summary"] and "STARTTLS" in d["summary"], d
     assert "SSL/TLS" in d["remedy"], d
     assert d["working_settings"] == {"host": "ok.diag.test", "port": 587, "security": "starttls"}, d
-    assert r.elapsed < 4, "the parallel handshake answers before the greeting wait runs out"
+    assert r.elapsed < lab.seconds(4), "the parallel handshake answers before the greeting wait runs out"
 
 
 def test_starttls_expected(lab):

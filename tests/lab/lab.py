@@ -27,6 +27,14 @@ DNS_IP = "127.0.0.53"
 WEB_IP = "127.0.0.80"
 DEAD_DNS_IP = "127.0.0.99"      # nothing listens there: an unreachable DNS server
 
+# SMTPDOCTOR_VALGRIND=1 runs every invocation under valgrind memcheck, which
+# makes the program some twenty times slower in CPU: the timeouts the tests
+# give it, and the time limits they assert, stretch by SLOWDOWN.
+VALGRIND = os.environ.get("SMTPDOCTOR_VALGRIND") == "1"
+SLOWDOWN = 6 if VALGRIND else 1
+VALGRIND_COMMAND = ["valgrind", "--leak-check=full", "--show-leak-kinds=definite",
+                    "--errors-for-leak-kinds=definite", "--num-callers=30"]
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("SMTPDOCTOR", os.path.join(ROOT, "smtpdoctor"))
 
@@ -183,19 +191,33 @@ class Lab:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- running the program ---------------------------------------------
-    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False):
+    def command(self, *args, dns=DNS_IP, ca=True):
+        """The command line of one run: the lab's resolver and CA, then args."""
         cmd = [BINARY]
         if dns:
             cmd += ["--dns-server", dns]
         if ca:
             cmd += ["--ca-file", self.ca_file]
-        cmd += list(args)
+        return cmd + self._scaled(args)
+
+    def environment(self, env=None):
+        """The environment of one run: no password from outside, no colour."""
         e = dict(os.environ)
         e.pop("SMTPDOCTOR_PASSWORD", None)
         e["XDG_CONFIG_HOME"] = os.path.join(self.dir, "xdg")
         e["NO_COLOR"] = "1"
         e.update(env or {})
+        return e
+
+    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False):
+        cmd = self.command(*args, dns=dns, ca=ca)
+        e = self.environment(env)
         prefix = os.environ.get("SMTPDOCTOR_WRAPPER", "").split()
+        logs = os.path.join(self.dir, "valgrind")
+        if VALGRIND:
+            shutil.rmtree(logs, ignore_errors=True)
+            os.makedirs(logs)
+            prefix = VALGRIND_COMMAND + [f"--log-file={logs}/%p.log"] + prefix
         rss_file = os.path.join(self.dir, "rss")
         if measure:
             # GNU time forks a small process and reports the peak memory of
@@ -203,6 +225,34 @@ class Lab:
             # test runner's own size from before its exec.
             prefix = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + prefix
         start = time.monotonic()
-        proc = subprocess.run(prefix + cmd, capture_output=True, text=True, timeout=timeout, input=stdin, env=e)
+        proc = subprocess.run(prefix + cmd, capture_output=True, text=True, timeout=timeout * SLOWDOWN,
+                              input=stdin, env=e)
         rss = int(open(rss_file).read().split()[-1]) if measure else 0
+        if VALGRIND:
+            check_valgrind_logs(logs, cmd)
         return Result(proc, time.monotonic() - start, rss)
+
+    @staticmethod
+    def _scaled(args):
+        """The arguments, with every --timeout stretched by SLOWDOWN."""
+        args = list(args)
+        for i in range(len(args) - 1):
+            if args[i] == "--timeout" and SLOWDOWN != 1:
+                try:
+                    args[i + 1] = f"{float(args[i + 1]) * SLOWDOWN:g}"
+                except ValueError:
+                    pass            # a test of the option's own error message
+        return args
+
+    @staticmethod
+    def seconds(limit):
+        """A time limit a test asserts, stretched like the program's timeouts."""
+        return limit * SLOWDOWN
+
+
+def check_valgrind_logs(folder, cmd):
+    """Each log of the run must report no memory error and no definite leak."""
+    for name in os.listdir(folder):
+        text = open(os.path.join(folder, name), errors="replace").read()
+        if "ERROR SUMMARY: 0 errors" not in text:
+            raise AssertionError(f"valgrind memcheck of {' '.join(cmd)}:\n{text[-4000:]}")
