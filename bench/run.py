@@ -7,11 +7,16 @@ the lab's network namespace:
                openssl s_client on the same lab server: wall, CPU, peak RSS
   discovery    smtpdoctor discover and smtpdoctor ADDRESS on a lab domain
   batch        N lab domains through discover --batch -j 64
+  latency      the same lab with every packet held 50 ms (a 100 ms round
+               trip; tests/lab/nfdelay.c, as this kernel has no netem): a
+               domain with SRV, autoconfig and MX, two candidate ports
+               filtered; wall time against the critical path of round trips
+               and against the serial sum of every step; then the batch again
 
-Run: bench/run.py [--domains N]   (as root; it creates its own namespace)
-Not measured yet: added network latency (this kernel has no netem; a delaying
-proxy is the plan), and the critical-path ratio of issue 7."""
+Run: bench/run.py [--domains N] [--only SECTION]   (as root; it makes its own
+network namespace)"""
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -48,58 +53,137 @@ def row(name, figures, base=None):
     print(f"  {name:44s} {wall * 1000:8.1f} ms {cpu * 1000:8.1f} ms cpu {rss / 1024:7.1f} MiB {ratio}")
 
 
+RTT_MS = 100            # 50 ms each way
+TIMEOUT_S = 5
+
+# The critical path of `smtpdoctor discover user@lat.test`: the steps that
+# must follow each other. The SRV answer names the server; its address comes
+# next; then TCP (connect, and the greeting sent after the handshake's last
+# ACK: 2 round trips), EHLO, STARTTLS, the TLS 1.3 handshake and EHLO again.
+# The autoconfig fetch (DNS, TCP, TLS, GET: 4) and the ISPDB fetch (4) run
+# alongside and end sooner. A diagnosis without a password needs nothing
+# the probe did not already see, so the default command has the same bound.
+CRITICAL_PATH = [("DNS SRV _submission._tcp", 1), ("DNS A smtp.lat.test", 1), ("TCP + greeting", 2),
+                 ("EHLO", 1), ("STARTTLS", 1), ("TLS 1.3 handshake", 1), ("EHLO", 1)]
+
+
+def latency_world(lab, batch):
+    """lat.test publishes SRV, autoconfig and MX; its autoconfig also lists
+    ports 465 and 25, which a filter drops. b0.test..bN.test the same."""
+    import test_discover
+    from smtpd import SmtpBehaviour
+    lab.host("smtp.lat.test", "127.0.5.1")
+    lab.smtp("127.0.5.1", 587, SmtpBehaviour("starttls", name="smtp.lat.test", cert=lab.cert_for("smtp.lat.test")))
+    lab.nft("ip daddr 127.0.5.1 tcp dport { 25, 465 } drop")
+    doc = test_discover.autoconfig(("smtp.lat.test", 587, "STARTTLS"), ("smtp.lat.test", 465, "SSL"),
+                                   ("smtp.lat.test", 25, "STARTTLS"))
+    for domain in ["lat.test"] + [f"b{i}.lat.test" for i in range(batch)]:
+        lab.srv(f"_submission._tcp.{domain}", "smtp.lat.test", 587)
+        lab.mx(domain, "mx.lat.test")
+        lab.route("https", f"autoconfig.{domain}", "/mail/config-v1.1.xml", body=doc)
+    lab.host("mx.lat.test", "127.0.5.2")
+
+
+def serial_sum_ms(report):
+    """Every step of a discovery one after another: each source as long as it
+    took, each probe as long as it took."""
+    steps = sum(src["ms"] for src in report.get("sources", []))
+    steps += sum(c.get("probe_ms", 0) for c in report.get("candidates", []))
+    return steps
+
+
+def latency_section(lab, base, batch):
+    bound = sum(n for _, n in CRITICAL_PATH)
+    print(f"latency lab: 50 ms each way, {RTT_MS} ms round trip, --timeout {TIMEOUT_S}")
+    print(f"  critical path: {' -> '.join(f'{name} ({n})' for name, n in CRITICAL_PATH)}")
+    print(f"  = {bound} round trips = {bound * RTT_MS} ms")
+    for name, args in (("smtpdoctor discover user@lat.test", ["discover", "--json", "user@lat.test"]),
+                       ("smtpdoctor user@lat.test", ["--json", "user@lat.test"])):
+        walls = []
+        for _ in range(3):
+            start = time.monotonic()
+            out = subprocess.run(base + args, capture_output=True, text=True, timeout=120).stdout
+            walls.append(time.monotonic() - start)
+        wall = sorted(walls)[1]
+        report = json.loads(out)
+        serial = serial_sum_ms(report) / 1000
+        print(f"  {name:44s} {wall * 1000:8.1f} ms  {wall * 1000 / RTT_MS:5.1f} round trips  "
+              f"{wall * 1000 / (bound * RTT_MS):5.2f}x the critical path  {wall / serial if serial else 0:5.2f}x the serial sum "
+              f"({serial * 1000:.0f} ms)")
+    if batch:
+        path = os.path.join(lab.dir, "latency-batch")
+        with open(path, "w") as f:
+            f.write("".join(f"user@b{i}.lat.test\n" for i in range(batch)))
+        figures = measure(base + ["discover", "--batch", path, "-j", "64"], repeat=1)
+        row(f"discover --batch {batch} domains -j 64 ({batch / figures[0]:.0f}/s)", figures)
+
+
 def main():
     if os.environ.get("SMTPDOCTOR_LAB_NETNS") != "1":
         env = dict(os.environ, SMTPDOCTOR_LAB_NETNS="1")
         return subprocess.call(["unshare", "--net", sys.executable, __file__, *sys.argv[1:]], env=env)
     ap = argparse.ArgumentParser()
     ap.add_argument("--domains", type=int, default=1000)
+    ap.add_argument("--only", choices=["startup", "peers", "discovery", "batch", "latency"])
     args = ap.parse_args()
+    want = lambda section: args.only in (None, section)
     from lab import Lab, DNS_IP, DEAD_DNS_IP
-    from smtpd import SmtpBehaviour
     import test_discover
     lab = Lab()
     test_discover.world(lab)
-    for i in range(args.domains):          # batch domains: each an autoconfig document
-        lab.route("https", f"autoconfig.b{i}.test", "/mail/config-v1.1.xml",
-                  body=test_discover.autoconfig(("smtp.ac.test", 465, "SSL")))
+    if want("batch"):
+        for i in range(args.domains):          # batch domains: each an autoconfig document
+            lab.route("https", f"autoconfig.b{i}.test", "/mail/config-v1.1.xml",
+                      body=test_discover.autoconfig(("smtp.ac.test", 465, "SSL")))
+    latency_world(lab, args.domains if want("latency") else 0)
     lab.start()
     bin_ = os.path.join(ROOT, "smtpdoctor")
-    base = [bin_, "--dns-server", DNS_IP, "--ca-file", lab.ca_file, "--timeout", "5"]
+    base = [bin_, "--dns-server", DNS_IP, "--ca-file", lab.ca_file, "--timeout", str(TIMEOUT_S)]
     try:
-        print("start-up")
-        row("smtpdoctor --help", measure([bin_, "--help"]))
-        row("discover you@gmail.com (no DNS: presets)",
-            measure([bin_, "--dns-server", DEAD_DNS_IP, "--timeout", "1", "discover", "you@gmail.com"]))
-        print("one endpoint, smtp.ac.test:587 STARTTLS (ratio to smtpdoctor diag)")
-        ours = measure(base + ["diag", "--host", "smtp.ac.test", "--port", "587", "--security", "starttls"])
-        row("smtpdoctor diag", ours, ours)
-        rc = os.path.join(lab.dir, "msmtprc")
-        with open(rc, "w") as f:
-            f.write(f"account lab\nhost 127.0.0.12\nport 587\ntls on\ntls_starttls on\ntls_trust_file {lab.ca_file}\n"
-                    "tls_host_override smtp.ac.test\naccount default : lab\n")
-        os.chmod(rc, 0o600)
-        if shutil.which("msmtp"):
-            row("msmtp --serverinfo", measure(["msmtp", "-C", rc, "--serverinfo"]), ours)
-        if shutil.which("swaks"):
-            row("swaks --quit-after AUTH", measure(["swaks", "-s", "127.0.0.12", "-p", "587", "-tls",
-                                                    "--quit-after", "AUTH", "-t", "x@ac.test"]), ours)
-        row("openssl s_client -starttls smtp", measure(
-            ["openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.12:587", "-servername",
-             "smtp.ac.test", "-CAfile", lab.ca_file], stdin="QUIT\n"), ours)
-        print("discovery")
-        row("discover user@disagree.test (SRV, autoconfig, ISPDB)", measure(base + ["discover", "user@disagree.test"]))
-        row("smtpdoctor user@ac.test (discover + diagnose)", measure(base + ["user@ac.test"]))
-        print(f"batch: {args.domains} domains, -j 64")
-        path = os.path.join(lab.dir, "batch")
-        with open(path, "w") as f:
-            f.write("".join(f"user@b{i}.test\n" for i in range(args.domains)))
-        figures = measure(base + ["discover", "--batch", path, "-j", "64", "--no-probe", "--ispdb-url", "none"],
-                          repeat=1)
-        row(f"discover --batch ({args.domains / figures[0]:.0f} addresses/s)", figures)
+        if want("startup"):
+            print("start-up")
+            row("smtpdoctor --help", measure([bin_, "--help"]))
+            row("discover you@gmail.com (no DNS: presets)",
+                measure([bin_, "--dns-server", DEAD_DNS_IP, "--timeout", "1", "discover", "you@gmail.com"]))
+        if want("peers"):
+            peers(lab, base)
+        if want("discovery"):
+            print("discovery")
+            row("discover user@disagree.test (SRV, autoconfig, ISPDB)", measure(base + ["discover", "user@disagree.test"]))
+            row("smtpdoctor user@ac.test (discover + diagnose)", measure(base + ["user@ac.test"]))
+        if want("batch"):
+            print(f"batch: {args.domains} domains, -j 64")
+            path = os.path.join(lab.dir, "batch")
+            with open(path, "w") as f:
+                f.write("".join(f"user@b{i}.test\n" for i in range(args.domains)))
+            figures = measure(base + ["discover", "--batch", path, "-j", "64", "--no-probe", "--ispdb-url", "none"],
+                              repeat=1)
+            row(f"discover --batch --no-probe ({args.domains / figures[0]:.0f} addresses/s)", figures)
+        if want("latency"):
+            lab.add_latency(RTT_MS / 2)
+            latency_section(lab, base, args.domains)
     finally:
         lab.stop()
     return 0
+
+
+def peers(lab, base):
+    print("one endpoint, smtp.ac.test:587 STARTTLS (ratio to smtpdoctor diag)")
+    ours = measure(base + ["diag", "--host", "smtp.ac.test", "--port", "587", "--security", "starttls"])
+    row("smtpdoctor diag", ours, ours)
+    rc = os.path.join(lab.dir, "msmtprc")
+    with open(rc, "w") as f:
+        f.write(f"account lab\nhost 127.0.0.12\nport 587\ntls on\ntls_starttls on\ntls_trust_file {lab.ca_file}\n"
+                "tls_host_override smtp.ac.test\naccount default : lab\n")
+    os.chmod(rc, 0o600)
+    if shutil.which("msmtp"):
+        row("msmtp --serverinfo", measure(["msmtp", "-C", rc, "--serverinfo"]), ours)
+    if shutil.which("swaks"):
+        row("swaks --quit-after AUTH", measure(["swaks", "-s", "127.0.0.12", "-p", "587", "-tls",
+                                                "--quit-after", "AUTH", "-t", "x@ac.test"]), ours)
+    row("openssl s_client -starttls smtp", measure(
+        ["openssl", "s_client", "-starttls", "smtp", "-connect", "127.0.0.12:587", "-servername",
+         "smtp.ac.test", "-CAfile", lab.ca_file], stdin="QUIT\n"), ours)
 
 
 if __name__ == "__main__":

@@ -43,11 +43,13 @@ static void progress_done(const sd_cli *cli)
 }
 
 /* Discovery for the address on the command line; -1 after saying why. */
-static int discover_address(const sd_cli *cli, const sd_preset_db *presets, sd_discovery *d)
+static int discover_address(const sd_cli *cli, const sd_preset_db *presets, bool keep_session,
+                            sd_discovery *d)
 {
     sd_discover_options opts = {
         .dns_servers = cli->dns_servers, .ca_file = cli->ca_file, .ispdb_url = cli->ispdb_url,
         .timeout_ms = cli->timeout_ms, .probe = cli->probe, .presets = presets,
+        .keep_session = keep_session, .keep_transcript = keep_session && cli->verbose,
     };
     sd_error err;
     progress(cli, "looking up the settings of", cli->address.address);
@@ -61,7 +63,7 @@ static int discover_address(const sd_cli *cli, const sd_preset_db *presets, sd_d
 static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
 {
     sd_discovery d;
-    if (discover_address(cli, presets, &d) < 0)
+    if (discover_address(cli, presets, false, &d) < 0)
         return SD_EXIT_USAGE;
     int rc = sd_print_discovery(cli, &d);
     sd_discovery_free(&d);
@@ -135,7 +137,7 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
 static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
 {
     sd_discovery d;
-    if (discover_address(cli, presets, &d) < 0)
+    if (discover_address(cli, presets, true, &d) < 0)
         return SD_EXIT_USAGE;
     if (sd_discovery_smtp_count(&d) == 0) {
         int rc = sd_print_discovery(cli, &d);
@@ -149,6 +151,12 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     req.security = best->security;
     req.username = cli->user ? cli->user : best->username ? best->username : cli->address.address;
     req.alternatives = &d.servers;
+    /* The probe of the best candidate is still open: go on from there. */
+    if (d.kept && sd_str_ieq(d.kept->host, best->host) && d.kept->port == best->port &&
+        d.kept->session.ready && (best->security == SD_SEC_UNKNOWN || best->security == d.kept->session.detected)) {
+        req.open_session = &d.kept->session;
+        req.open_addresses = &d.kept->addresses;
+    }
     /* A password goes only to a server an authenticated source named, unless
      * the user says otherwise. */
     char *untrusted = NULL;

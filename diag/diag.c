@@ -10,6 +10,7 @@
 #include "common/strbuf.h"
 #include "net/auth.h"
 #include "net/send.h"
+#include "net/probe.h"
 #include "net/session.h"
 
 enum { MAX_ALTERNATIVES = 12 };
@@ -438,7 +439,6 @@ static void auth_and_send(const sd_diag_request *req, sd_diag_result *r, sd_sess
 
 typedef struct alt_plan {
     sd_session_request reqs[MAX_ALTERNATIVES];
-    sd_session results[MAX_ALTERNATIVES];
     sd_server servers[MAX_ALTERNATIVES];
     dns_outcome dns[MAX_ALTERNATIVES];
     size_t count;
@@ -512,9 +512,10 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
         q->tls_ctx = ctx;
         index[n++] = i;
     }
-    sd_session_probe_many(p->reqs, p->results, n);
+    sd_probe_set *probes = sd_probe_start(p->reqs, n);
+    sd_probe_wait(probes, true);
     for (size_t k = 0; k < n; k++) {
-        sd_session *s = &p->results[k];
+        const sd_session *s = sd_probe_session(probes, k);
         sd_server *srv = &p->servers[index[k]];
         bool cert_ok = s->tls.outcome == SD_TLS_OK && s->tls.verify_error_count == 0 && s->tls.name_matches;
         srv->verified = s->ready && (cert_ok || req->insecure || srv->security == SD_SEC_PLAIN);
@@ -526,8 +527,8 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
             r->has_working = true;
             sd_server_copy(&r->working, srv);
         }
-        sd_session_free(s);
     }
+    sd_probe_free(probes);
     for (size_t i = 0; i < p->count; i++) {
         sd_server_list_add(&r->tried, &p->servers[i]);
         sd_server_clear(&p->servers[i]);
@@ -595,7 +596,8 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
                          SSL_CTX *ctx, sd_resolver *resolver)
 {
     int pipefd[2] = {-1, -1};
-    bool parallel = wants_parallel_tls_probe(r) && pipe(pipefd) == 0;
+    bool reuse = req->open_session != NULL;
+    bool parallel = !reuse && wants_parallel_tls_probe(r) && pipe(pipefd) == 0;
     session_job main_job = {0}, tls_job = {0};
     main_job.req = (sd_session_request){
         .host = r->host, .addresses = &dns->addresses, .port = r->port,
@@ -611,10 +613,17 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
     tls_job.notify_fd = parallel ? pipefd[1] : -1;
     pthread_t main_thread, tls_thread;
     bool tls_started = parallel && pthread_create(&tls_thread, NULL, session_thread, &tls_job) == 0;
-    if (pthread_create(&main_thread, NULL, session_thread, &main_job) != 0)
+    if (reuse) {
+        /* the probe's session: it is ours now */
+        main_job.s = *req->open_session;
+        memset(req->open_session, 0, sizeof *req->open_session);
+        req->open_session->conn.fd = -1;
+        req->open_session->conn.cancel_fd = -1;
+    } else if (pthread_create(&main_thread, NULL, session_thread, &main_job) != 0) {
         session_thread(&main_job);
-    else
+    } else {
         pthread_join(main_thread, NULL);
+    }
     if (tls_started)
         pthread_join(tls_thread, NULL);
     sd_session *s = &main_job.s;
@@ -665,8 +674,14 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         return -1;
     }
     dns_outcome dns = {.status = SD_DNS_TIMEOUT};
-    sd_resolver_lookup_host(resolver, req->host, on_dns, &dns);
-    sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+    if (req->open_session && req->open_addresses) {
+        dns.status = SD_DNS_OK;         /* the probe looked it up moments ago */
+        for (size_t i = 0; i < req->open_addresses->len; i++)
+            sd_strlist_add(&dns.addresses, req->open_addresses->items[i]);
+    } else {
+        sd_resolver_lookup_host(resolver, req->host, on_dns, &dns);
+        sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+    }
     dns_check(req, r, &dns);
     if (dns.status == SD_DNS_OK)
         run_sessions(req, r, &dns, ctx, resolver);

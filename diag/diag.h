@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "common/model.h"
+#include "net/session.h"
 #include "common/util.h"
 #include "discover/address.h"
 #include "discover/server.h"
@@ -58,6 +59,11 @@ typedef struct sd_diag_request {
     const sd_preset_db *presets;
     const sd_knowledge *knowledge;
     const sd_server_list *alternatives;   /* other candidates to try when these fail */
+    /* A session to host:port that a probe already opened (ready, after EHLO),
+     * and the addresses the host resolved to: the diagnosis takes the session
+     * over and goes on from there instead of connecting again. */
+    sd_session *open_session;
+    const sd_strlist *open_addresses;
 } sd_diag_request;
 
 typedef struct sd_diag_result {

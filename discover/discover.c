@@ -13,6 +13,7 @@
 #include "discover/autoconfig.h"
 #include "net/dns.h"
 #include "net/http.h"
+#include "net/probe.h"
 #include "net/session.h"
 #include "net/tls.h"
 
@@ -557,7 +558,6 @@ static char *tls_note(const sd_session *s)
 
 typedef struct probe_plan {
     sd_session_request reqs[MAX_PROBES];
-    sd_session results[MAX_PROBES];
     int target[MAX_PROBES];            /* index in servers, or -1 for a guess */
     size_t count;
 } probe_plan;
@@ -575,6 +575,7 @@ static void plan_probe(run *r, probe_plan *plan, SSL_CTX *ctx, const char *host,
     q->mode = mode;
     q->timeout_ms = r->opts->timeout_ms;
     q->tls_ctx = ctx;
+    q->keep_transcript = r->opts->keep_transcript;
     plan->target[plan->count++] = target;
 }
 
@@ -625,6 +626,26 @@ static void mark_unresolvable(run *r)
     }
 }
 
+/* A candidate ranked below the one that answered: its probe was stopped. */
+static void apply_unchecked(run *r, int target)
+{
+    if (target < 0)
+        return;
+    sd_server *c = &r->out->servers.items[target];
+    c->probe_note = sd_xstrdup("not checked: a server ranked above it answered first");
+}
+
+static void keep_session(run *r, sd_probe_set *set, size_t i, const sd_session_request *q)
+{
+    sd_kept_session *k = sd_xcalloc(1, sizeof *k);
+    k->host = sd_xstrdup(q->host);
+    k->port = q->port;
+    for (size_t a = 0; a < q->addresses->len; a++)
+        sd_strlist_add(&k->addresses, q->addresses->items[a]);
+    sd_probe_take(set, i, &k->session);
+    r->out->kept = k;
+}
+
 static void probe_candidates(run *r)
 {
     sd_error err;
@@ -651,18 +672,28 @@ static void probe_candidates(run *r)
             free(hosts[h]);
     }
     int64_t start = sd_now_ms();
-    if (plan->count)
-        sd_session_probe_many(plan->reqs, plan->results, plan->count);
-    size_t verified = 0;
+    sd_probe_set *set = sd_probe_start(plan->reqs, plan->count);
+    int best = sd_probe_wait(set, false);
+    size_t verified = 0, unchecked = 0;
     for (size_t i = 0; i < plan->count; i++) {
-        apply_probe(r, &plan->results[i], plan->target[i], &plan->reqs[i], (int)i);
-        verified += plan->results[i].ready;
+        if (!sd_probe_finished(set, i)) {
+            apply_unchecked(r, plan->target[i]);
+            unchecked++;
+            continue;
+        }
+        const sd_session *s = sd_probe_session(set, i);
+        apply_probe(r, s, plan->target[i], &plan->reqs[i], (int)i);
+        verified += s->ready;
     }
     if (guessing)
         report(r, SD_SRC_GUESS, r->addr->domain, verified > 0, sd_now_ms() - start,
-               "%zu of %zu guesses answer", verified, plan->count);
-    for (size_t i = 0; i < plan->count; i++)
-        sd_session_free(&plan->results[i]);
+               "%zu of %zu guesses answer%s", verified, plan->count - unchecked,
+               unchecked ? " (the rest rank lower and were not waited for)" : "");
+    if (best >= 0 && r->opts->keep_session)
+        keep_session(r, set, (size_t)best, &plan->reqs[best]);
+    /* The others say QUIT in their own threads while the caller goes on. */
+    sd_probe_release(set);
+    r->out->probes = set;
     free(plan);
     sd_tls_context_free(ctx);
 }
@@ -732,8 +763,20 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
     return 0;
 }
 
+void sd_kept_session_free(sd_kept_session *k)
+{
+    if (!k)
+        return;
+    free(k->host);
+    sd_strlist_free(&k->addresses);
+    sd_session_free(&k->session);
+    free(k);
+}
+
 void sd_discovery_free(sd_discovery *d)
 {
+    sd_kept_session_free(d->kept);
+    sd_probe_free(d->probes);
     sd_server_list_free(&d->servers);
     free(d->mx_host);
     sd_strlist_free(&d->hints);

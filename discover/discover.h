@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "discover/address.h"
 #include "discover/server.h"
+#include "net/session.h"
 #include "presets/preset.h"
 
 #define SD_DEFAULT_ISPDB_URL "https://live.thunderbird.net/autoconfig/v1.1/"
@@ -28,8 +29,19 @@ typedef struct sd_discover_options {
     const char *ispdb_url;        /* NULL: the default; "none": off */
     int timeout_ms;
     bool probe;                   /* verify candidates and guess */
+    bool keep_session;            /* keep the best candidate's probe open (see below) */
+    bool keep_transcript;         /* of that session, for -v */
     const sd_preset_db *presets;
 } sd_discover_options;
+
+/* The open SMTP session of the best candidate, so that the diagnosis goes
+ * on where the probe stopped instead of connecting again. */
+typedef struct sd_kept_session {
+    char *host;
+    int port;
+    sd_strlist addresses;         /* what the host resolved to */
+    sd_session session;           /* ready: after EHLO (and STARTTLS) */
+} sd_kept_session;
 
 /* What one source did, for -v and the JSON "sources" list. */
 typedef struct sd_source_report {
@@ -50,11 +62,14 @@ typedef struct sd_discovery {
     sd_source_report *reports;
     size_t report_count;
     int64_t elapsed_ms;
+    sd_kept_session *kept;        /* with opts.keep_session; the caller may take it */
+    struct sd_probe_set *probes;  /* the other probes, saying QUIT in the background */
 } sd_discovery;
 
 int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_discovery *out,
                 sd_error *err);
 void sd_discovery_free(sd_discovery *d);
+void sd_kept_session_free(sd_kept_session *k);
 
 /* The number of SMTP candidates (they come first in `servers`). */
 size_t sd_discovery_smtp_count(const sd_discovery *d);

@@ -1,6 +1,5 @@
 #include "net/session.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +19,11 @@ static int connect_tcp(const sd_session_request *req, sd_session *s)
                           &s->attempt_count);
     if (req->keep_transcript)
         s->conn.transcript = &s->transcript;
-    if (s->tcp == SD_TCP_OK)
+    if (s->tcp == SD_TCP_OK) {
+        if (req->on_connected)
+            req->on_connected(req->on_connected_arg);
         return 0;
+    }
     static const char *const codes[] = {
         [SD_TCP_REFUSED] = "tcp.refused", [SD_TCP_TIMEOUT] = "tcp.timeout",
         [SD_TCP_UNREACHABLE] = "tcp.unreachable", [SD_TCP_RESET] = "tcp.reset",
@@ -241,37 +243,4 @@ void sd_session_free(sd_session *s)
     memset(s, 0, sizeof *s);
     s->conn.fd = -1;
     s->conn.cancel_fd = -1;
-}
-
-typedef struct probe_job {
-    const sd_session_request *req;
-    sd_session *out;
-} probe_job;
-
-static void *probe_thread(void *arg)
-{
-    probe_job *job = arg;
-    sd_session_open(job->req, job->out);
-    sd_session_close(job->out);
-    return NULL;
-}
-
-void sd_session_probe_many(const sd_session_request *reqs, sd_session *out, size_t n)
-{
-    pthread_t *threads = sd_xcalloc(n, sizeof *threads);
-    probe_job *jobs = sd_xcalloc(n, sizeof *jobs);
-    bool *started = sd_xcalloc(n, sizeof *started);
-    for (size_t i = 0; i < n; i++) {
-        jobs[i].req = &reqs[i];
-        jobs[i].out = &out[i];
-        started[i] = pthread_create(&threads[i], NULL, probe_thread, &jobs[i]) == 0;
-        if (!started[i])
-            probe_thread(&jobs[i]);       /* no thread to be had: do it here */
-    }
-    for (size_t i = 0; i < n; i++)
-        if (started[i])
-            pthread_join(threads[i], NULL);
-    free(threads);
-    free(jobs);
-    free(started);
 }

@@ -27,6 +27,8 @@ typedef struct sd_session_request {
     SSL_CTX *tls_ctx;
     bool keep_transcript;
     const int *cancel_fd;         /* optional: readable means give up at once */
+    void (*on_connected)(void *arg);  /* optional: called once TCP is up */
+    void *on_connected_arg;
 } sd_session_request;
 
 typedef struct sd_session {
@@ -53,9 +55,5 @@ int sd_session_open(const sd_session_request *req, sd_session *s);
 /* Says QUIT (when the session is up) and closes. */
 void sd_session_close(sd_session *s);
 void sd_session_free(sd_session *s);
-
-/* Opens n sessions at once, each in its own thread, and closes them: the
- * whole costs about one timeout, not n. */
-void sd_session_probe_many(const sd_session_request *reqs, sd_session *out, size_t n);
 
 #endif

@@ -76,6 +76,7 @@ class Lab:
         self.nft_rules = []
         self.fault_dns = []
         self.mtas = []
+        self.delayer = None
 
     # -- DNS ------------------------------------------------------------
     def host(self, name, ip):
@@ -114,6 +115,29 @@ class Lab:
         m = PostfixMta(self.dir, ip, hostname, domain, users, self.cert_for(hostname))
         self.mtas.append(m)
         return m
+
+    def add_latency(self, ms_each_way, queue=7):
+        """From now on every loopback packet arrives ms_each_way late, so a
+        round trip costs twice that. This kernel has no netem: iptables hands
+        each packet to tests/lab/nfdelay.c, which holds it for that long."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        exe = os.path.join(self.dir, "nfdelay")
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libnetfilter_queue"],
+                               capture_output=True, text=True, check=True).stdout.split()
+        subprocess.run(["cc", "-O2", "-o", exe, os.path.join(here, "nfdelay.c"), *flags], check=True)
+        self.delayer = subprocess.Popen([exe, str(queue), str(ms_each_way)], stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, text=True)
+        if self.delayer.stdout.readline().strip() != "ready":
+            raise RuntimeError("nfdelay did not start")
+        self.delay_rule = ["OUTPUT", "-o", "lo", "-j", "NFQUEUE", "--queue-num", str(queue), "--queue-bypass"]
+        subprocess.run(["iptables", "-A", *self.delay_rule], check=True)
+
+    def remove_latency(self):
+        if self.delayer:
+            subprocess.run(["iptables", "-D", *self.delay_rule], check=True)
+            self.delayer.terminate()
+            self.delayer.wait(timeout=10)
+            self.delayer = None
 
     def dns_responder(self, ip, answers, default_rcode=3):
         """A DNS server on ip with hand-made answers (see dnsfault.py)."""
@@ -178,6 +202,7 @@ class Lab:
 
     def stop(self):
         """Ends everything the lab started, also after a start that failed."""
+        self.remove_latency()
         for m in self.mtas:
             m.stop()
         self.web.stop()

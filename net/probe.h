@@ -1,0 +1,45 @@
+/* A set of SMTP sessions opened at once, one thread each: discovery's
+ * candidates and the diagnosis's alternatives.
+ *
+ * The requests come in rank order. The set is decided as soon as a ready
+ * session has no unfinished one ranked above it; the unfinished rest are
+ * then cancelled. So a dead candidate ranked below a working one costs
+ * nothing, and dead candidates ranked above it cost one timeout together.
+ *
+ * A session that got ready stays open until its owner says otherwise: the
+ * caller may take one over (the default command hands discovery's best
+ * session to the diagnosis), and the others say QUIT in their own threads,
+ * in parallel, while the caller goes on. */
+#ifndef SD_NET_PROBE_H
+#define SD_NET_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "net/session.h"
+
+typedef struct sd_probe_set sd_probe_set;
+
+/* Starts a session for each request; copies what it needs of them. */
+sd_probe_set *sd_probe_start(const sd_session_request *reqs, size_t n);
+
+/* Waits until the set is decided (or, with wait_all, until every session
+ * has finished) and cancels what is still running. Returns the index of the
+ * best ready session, or -1 when none got ready. */
+int sd_probe_wait(sd_probe_set *p, bool wait_all);
+
+/* Whether session i had finished when the set was decided; a session that
+ * had not was cancelled and says nothing about its server. */
+bool sd_probe_finished(const sd_probe_set *p, size_t i);
+const sd_session *sd_probe_session(const sd_probe_set *p, size_t i);
+
+/* Moves ready session i, still open, into *into; the caller then owns it. */
+void sd_probe_take(sd_probe_set *p, size_t i, sd_session *into);
+
+/* Closes every session not taken, each in its own thread; returns at once. */
+void sd_probe_release(sd_probe_set *p);
+
+/* Releases, waits for every thread and frees the set. NULL is fine. */
+void sd_probe_free(sd_probe_set *p);
+
+#endif
