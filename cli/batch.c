@@ -2,6 +2,7 @@
  * per line in the order of the input, a bad line reported as an error record
  * without stopping the rest. Each address is one independent discovery (its
  * own event loop and probes), so workers share nothing but the presets. */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,9 @@ int sd_run_batch(const sd_cli *cli, const sd_preset_db *presets)
     pthread_mutex_init(&b.lock, NULL);
     pthread_cond_init(&b.done, NULL);
     size_t nthreads = (size_t)cli->jobs < b.inputs.len ? (size_t)cli->jobs : b.inputs.len;
+    /* Hundreds of short-lived probe threads would otherwise spread over up
+     * to eight malloc arenas per core, each holding on to its own peak. */
+    mallopt(M_ARENA_MAX, 2);
     pthread_t *threads = sd_xcalloc(nthreads + 1, sizeof *threads);
     size_t started = 0;
     for (size_t i = 0; i < nthreads; i++)
@@ -136,6 +140,8 @@ int sd_run_batch(const sd_cli *cli, const sd_preset_db *presets)
         pthread_mutex_unlock(&b.lock);
         printf("%s\n", b.results[i]);
         fflush(stdout);
+        free(b.results[i]);           /* printed: nothing keeps it any longer */
+        b.results[i] = NULL;
         if (b.failed[i])
             rc = SD_EXIT_FAIL;
         if (progress)

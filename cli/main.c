@@ -12,6 +12,7 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "discover/discover.h"
+#include "net/tls.h"
 #include "presets/knowledge.h"
 #include "presets/preset.h"
 
@@ -225,5 +226,6 @@ int main(int argc, char **argv)
     sd_knowledge_free(&knowledge);
     sd_preset_db_free(&presets);
     sd_cli_free(&cli);
+    sd_tls_trust_store_release();
     return rc;
 }

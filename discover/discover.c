@@ -626,13 +626,24 @@ static void mark_unresolvable(run *r)
     }
 }
 
-/* A candidate ranked below the one that answered: its probe was stopped. */
-static void apply_unchecked(run *r, int target)
+/* A candidate whose probe was stopped: ranked below the one that answered,
+ * or silent long after another port of its host connected. */
+static void apply_unfinished(run *r, const sd_probe_set *set, size_t i, int target)
 {
     if (target < 0)
         return;
     sd_server *c = &r->out->servers.items[target];
-    c->probe_note = sd_xstrdup("not checked: a server ranked above it answered first");
+    if (sd_probe_outcome(set, i) == SD_PROBE_NOT_WAITED) {
+        c->probe_note = sd_xstrdup("not checked: a server ranked above it answered first");
+        return;
+    }
+    int64_t silent_ms, other_ms;
+    int other_port;
+    sd_probe_silence(set, i, &silent_ms, &other_port, &other_ms);
+    c->probe_failed = true;
+    c->probe_note = sd_xasprintf("no answer to the connection in %.1f s, while port %d of the same host "
+                                 "answered in %.1f s: probably filtered",
+                                 (double)silent_ms / 1000, other_port, (double)other_ms / 1000);
 }
 
 static void keep_session(run *r, sd_probe_set *set, size_t i, const sd_session_request *q)
@@ -676,8 +687,8 @@ static void probe_candidates(run *r)
     int best = sd_probe_wait(set, false);
     size_t verified = 0, unchecked = 0;
     for (size_t i = 0; i < plan->count; i++) {
-        if (!sd_probe_finished(set, i)) {
-            apply_unchecked(r, plan->target[i]);
+        if (sd_probe_outcome(set, i) != SD_PROBE_DONE) {
+            apply_unfinished(r, set, i, plan->target[i]);
             unchecked++;
             continue;
         }
@@ -688,7 +699,7 @@ static void probe_candidates(run *r)
     if (guessing)
         report(r, SD_SRC_GUESS, r->addr->domain, verified > 0, sd_now_ms() - start,
                "%zu of %zu guesses answer%s", verified, plan->count - unchecked,
-               unchecked ? " (the rest rank lower and were not waited for)" : "");
+               unchecked ? " (the rest were not waited for)" : "");
     if (best >= 0 && r->opts->keep_session)
         keep_session(r, set, (size_t)best, &plan->reqs[best]);
     /* The others say QUIT in their own threads while the caller goes on. */

@@ -9,6 +9,7 @@
 
 #include "common/strbuf.h"
 #include "common/util.h"
+#include "net/tls.h"
 
 struct sd_http {
     CURLM *multi;
@@ -55,6 +56,20 @@ sd_http *sd_http_new(sd_resolver *resolver, const char *ca_file, int timeout_ms,
     h->ca_file = sd_xstrdup(ca_file);
     h->timeout_ms = timeout_ms;
     return h;
+}
+
+/* curl's CURLOPT_SSL_CTX_FUNCTION: puts the shared trust store into the
+ * context curl made for a transfer. */
+static CURLcode use_shared_trust(CURL *curl, void *ssl_ctx, void *arg)
+{
+    (void)curl;
+    const sd_http *h = arg;
+    sd_error err;
+    X509_STORE *store = sd_tls_trust_store(h->ca_file, &err);
+    if (!store)
+        return CURLE_SSL_CACERT_BADFILE;
+    SSL_CTX_set_cert_store((SSL_CTX *)ssl_ctx, store);     /* takes our reference */
+    return CURLE_OK;
 }
 
 static void fetch_free(fetch *f)
@@ -173,11 +188,12 @@ static void start_transfer(fetch *f, const char *host, long port, const sd_strli
     curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-    if (f->h->ca_file) {
-        /* in addition to the system store, not instead of it */
-        curl_easy_setopt(e, CURLOPT_CAINFO, f->h->ca_file);
-        curl_easy_setopt(e, CURLOPT_CAPATH, "/etc/ssl/certs");
-    }
+    /* curl reads no CA file of its own: its TLS context gets the process's
+     * shared trust store (the system's plus --ca-file), read only once. */
+    curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+    curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, use_shared_trust);
+    curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, f->h);
     if (f->post_body) {
         char *header = sd_xasprintf("Content-Type: %s", f->content_type ? f->content_type : "text/xml");
         f->headers = curl_slist_append(NULL, header);

@@ -1,6 +1,7 @@
 #include "net/probe.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,10 @@ typedef struct probe_slot {
     bool started;
     bool connected;            /* TCP is up: the server is there; guarded by set->lock */
     bool finished;             /* guarded by set->lock */
-    bool finished_at_decision;
+    int64_t connected_ms;      /* after the start of the set */
+    sd_probe_state outcome;    /* set at the decision */
+    int64_t silent_ms;
+    int sibling;               /* for SD_PROBE_SILENT: the slot that connected */
     verdict verdict;           /* guarded by set->lock */
 } probe_slot;
 
@@ -38,6 +42,8 @@ static void on_connected(void *arg)
     probe_slot *slot = arg;
     pthread_mutex_lock(&slot->set->lock);
     slot->connected = true;
+    slot->connected_ms = sd_now_ms() - slot->set->started_ms;
+    pthread_cond_broadcast(&slot->set->changed);
     pthread_mutex_unlock(&slot->set->lock);
 }
 
@@ -93,22 +99,98 @@ sd_probe_set *sd_probe_start(const sd_session_request *reqs, size_t n)
     return p;
 }
 
+/* How long a port may stay silent once another port of the same host has
+ * connected in `connect_ms`: a filtered port never answers, and waiting for
+ * it until the timeout would make every run with one as slow as that. */
+static int64_t patience_ms(int64_t connect_ms)
+{
+    return 3 * connect_ms + 200;
+}
+
+/* The slot of the same host that connected first, or -1. */
+static int connected_sibling(const sd_probe_set *p, size_t i)
+{
+    int found = -1;
+    for (size_t j = 0; j < p->count; j++)
+        if (j != i && p->slots[j].connected && sd_str_ieq(p->slots[j].host, p->slots[i].host) &&
+            (found < 0 || p->slots[j].connected_ms < p->slots[found].connected_ms))
+            found = (int)j;
+    return found;
+}
+
+/* When slot i, still silent, may be taken for filtered (ms after the
+ * start); INT64_MAX while no other port of its host has connected. */
+static int64_t silent_from(const sd_probe_set *p, size_t i)
+{
+    if (p->slots[i].connected)
+        return INT64_MAX;
+    int j = connected_sibling(p, i);
+    return j < 0 ? INT64_MAX : p->slots[j].connected_ms + patience_ms(p->slots[j].connected_ms);
+}
+
 /* The index of the best ready session, -1 when there is none, or -2 while
- * a session that could change the answer still runs. */
-static int decision(const sd_probe_set *p, bool wait_all)
+ * a session that could change the answer still runs. *wake is set to when
+ * the answer may change by the clock alone. */
+static int decision(const sd_probe_set *p, bool wait_all, int64_t elapsed, int64_t *wake)
 {
     int best = -1;
+    bool skipped = false;
+    *wake = INT64_MAX;
     for (size_t i = 0; i < p->count; i++) {
         const probe_slot *slot = &p->slots[i];
-        if (!slot->finished)
+        if (!slot->finished) {
+            int64_t from = wait_all ? INT64_MAX : silent_from(p, i);
+            if (from <= elapsed) {
+                skipped = true;   /* silent: taken for filtered, if one below answers */
+                continue;
+            }
+            if (from < *wake)
+                *wake = from;
             return -2;
+        }
         if (best < 0 && slot->session.ready) {
             best = (int)i;
             if (!wait_all)
                 break;
         }
     }
-    return best;
+    /* With nothing that answers, the silent ports' own ends are the news. */
+    return best < 0 && skipped ? -2 : best;
+}
+
+/* Waits on the condition, until `wake` (ms after the start) at the latest. */
+static void wait_changed(sd_probe_set *p, int64_t wake)
+{
+    if (wake == INT64_MAX) {
+        pthread_cond_wait(&p->changed, &p->lock);
+        return;
+    }
+    int64_t left = p->started_ms + wake - sd_now_ms();
+    if (left <= 0)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + left * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_cond_timedwait(&p->changed, &p->lock, &ts);
+}
+
+/* Records what became of each slot at the decision. */
+static void record_outcomes(sd_probe_set *p, int best, int64_t elapsed)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        probe_slot *slot = &p->slots[i];
+        if (slot->finished) {
+            slot->outcome = SD_PROBE_DONE;
+        } else if (best >= 0 && (int)i < best) {
+            slot->outcome = SD_PROBE_SILENT;
+            slot->silent_ms = elapsed;
+            slot->sibling = connected_sibling(p, i);
+        } else {
+            slot->outcome = SD_PROBE_NOT_WAITED;
+        }
+    }
 }
 
 /* Whether a session that is still running has a server talking to it. */
@@ -128,26 +210,20 @@ static void grace_for_talking_servers(sd_probe_set *p, int64_t started)
 {
     int64_t now = sd_now_ms();
     int64_t until = now + (now - started > 1000 ? now - started : 1000);
-    while (talking_still(p) && (now = sd_now_ms()) < until) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        int64_t ns = ts.tv_nsec + (until - now) * 1000000;
-        ts.tv_sec += ns / 1000000000;
-        ts.tv_nsec = ns % 1000000000;
-        pthread_cond_timedwait(&p->changed, &p->lock, &ts);
-    }
+    while (talking_still(p) && sd_now_ms() < until)
+        wait_changed(p, until - started);
 }
 
 int sd_probe_wait(sd_probe_set *p, bool wait_all)
 {
     pthread_mutex_lock(&p->lock);
     int best;
-    while ((best = decision(p, wait_all)) == -2)
-        pthread_cond_wait(&p->changed, &p->lock);
+    int64_t wake;
+    while ((best = decision(p, wait_all, sd_now_ms() - p->started_ms, &wake)) == -2)
+        wait_changed(p, wake);
     if (best >= 0 && !wait_all)
         grace_for_talking_servers(p, p->started_ms);
-    for (size_t i = 0; i < p->count; i++)
-        p->slots[i].finished_at_decision = p->slots[i].finished;
+    record_outcomes(p, best, sd_now_ms() - p->started_ms);
     pthread_mutex_unlock(&p->lock);
     if (p->cancel_pipe[1] >= 0 && write(p->cancel_pipe[1], "x", 1) < 0) {
         /* cannot happen with an empty pipe; the sessions then end by their timeout */
@@ -155,9 +231,18 @@ int sd_probe_wait(sd_probe_set *p, bool wait_all)
     return best;
 }
 
-bool sd_probe_finished(const sd_probe_set *p, size_t i)
+sd_probe_state sd_probe_outcome(const sd_probe_set *p, size_t i)
 {
-    return p->slots[i].finished_at_decision;
+    return p->slots[i].outcome;
+}
+
+void sd_probe_silence(const sd_probe_set *p, size_t i, int64_t *silent_ms, int *other_port,
+                      int64_t *other_connect_ms)
+{
+    const probe_slot *slot = &p->slots[i];
+    *silent_ms = slot->silent_ms;
+    *other_port = slot->sibling >= 0 ? p->slots[slot->sibling].req.port : 0;
+    *other_connect_ms = slot->sibling >= 0 ? p->slots[slot->sibling].connected_ms : 0;
 }
 
 const sd_session *sd_probe_session(const sd_probe_set *p, size_t i)

@@ -4,7 +4,9 @@
  * The requests come in rank order. The set is decided as soon as a ready
  * session has no unfinished one ranked above it; the unfinished rest are
  * then cancelled. So a dead candidate ranked below a working one costs
- * nothing, and dead candidates ranked above it cost one timeout together.
+ * nothing, and dead candidates ranked above it cost one timeout together,
+ * or less: a port whose host answered on another port long ago (several
+ * times the time that connection took) is taken for filtered.
  *
  * A session that got ready stays open until its owner says otherwise: the
  * caller may take one over (the default command hands discovery's best
@@ -28,9 +30,20 @@ sd_probe_set *sd_probe_start(const sd_session_request *reqs, size_t n);
  * best ready session, or -1 when none got ready. */
 int sd_probe_wait(sd_probe_set *p, bool wait_all);
 
-/* Whether session i had finished when the set was decided; a session that
- * had not was cancelled and says nothing about its server. */
-bool sd_probe_finished(const sd_probe_set *p, size_t i);
+/* What became of session i when the set was decided. */
+typedef enum sd_probe_state {
+    SD_PROBE_DONE,        /* finished: the session says how it went */
+    SD_PROBE_SILENT,      /* ranked above the answer, but its port stayed silent long
+                             after another port of the same host connected: taken for
+                             filtered rather than waited for until the timeout */
+    SD_PROBE_NOT_WAITED,  /* ranked below the answer: cancelled, says nothing */
+} sd_probe_state;
+
+sd_probe_state sd_probe_outcome(const sd_probe_set *p, size_t i);
+/* For SD_PROBE_SILENT: how long the port stayed silent, and the port of the
+ * same host that connected, after how long. */
+void sd_probe_silence(const sd_probe_set *p, size_t i, int64_t *silent_ms, int *other_port,
+                      int64_t *other_connect_ms);
 const sd_session *sd_probe_session(const sd_probe_set *p, size_t i);
 
 /* Moves ready session i, still open, into *into; the caller then owns it. */

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/strbuf.h"
@@ -17,21 +18,93 @@ static void init_index(void)
     info_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
 }
 
+/* The trust anchors are read once per process and shared by every TLS
+ * context, ours and curl's: parsing the system's bundle of some 150
+ * certificates costs milliseconds and a megabyte each time, and a batch
+ * makes hundreds of contexts. Where the system keeps a hashed directory
+ * (Debian's /etc/ssl/certs), certificates are read from it only when a
+ * chain needs them. */
+static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
+static X509_STORE *trust_store;
+static char *trust_ca_file;
+
+static bool is_directory(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static X509_STORE *new_trust_store(const char *ca_file, sd_error *err)
+{
+    X509_STORE *store = X509_STORE_new();
+    if (!store) {
+        sd_fail(err, "cannot set up OpenSSL");
+        return NULL;
+    }
+    const char *env_dir = getenv(X509_get_default_cert_dir_env());
+    const char *env_file = getenv(X509_get_default_cert_file_env());
+    const char *dir = env_dir ? env_dir : X509_get_default_cert_dir();
+    if (env_file)
+        X509_STORE_load_file(store, env_file);
+    if (is_directory(dir))
+        X509_STORE_load_path(store, dir);
+    else if (!env_file)
+        X509_STORE_load_file(store, X509_get_default_cert_file());
+    ERR_clear_error();        /* a missing system store is not our error */
+    if (ca_file && X509_STORE_load_file(store, ca_file) != 1) {
+        X509_STORE_free(store);
+        sd_fail(err, "cannot read CA certificates from %s", ca_file);
+        return NULL;
+    }
+    return store;
+}
+
+X509_STORE *sd_tls_trust_store(const char *ca_file, sd_error *err)
+{
+    pthread_mutex_lock(&trust_lock);
+    bool same = trust_store && ((!ca_file && !trust_ca_file) ||
+                                (ca_file && trust_ca_file && strcmp(ca_file, trust_ca_file) == 0));
+    if (!same) {
+        X509_STORE *store = new_trust_store(ca_file, err);
+        if (!store) {
+            pthread_mutex_unlock(&trust_lock);
+            return NULL;
+        }
+        X509_STORE_free(trust_store);
+        free(trust_ca_file);
+        trust_store = store;
+        trust_ca_file = ca_file ? sd_xstrdup(ca_file) : NULL;
+    }
+    X509_STORE_up_ref(trust_store);
+    X509_STORE *result = trust_store;
+    pthread_mutex_unlock(&trust_lock);
+    return result;
+}
+
+void sd_tls_trust_store_release(void)
+{
+    pthread_mutex_lock(&trust_lock);
+    X509_STORE_free(trust_store);
+    free(trust_ca_file);
+    trust_store = NULL;
+    trust_ca_file = NULL;
+    pthread_mutex_unlock(&trust_lock);
+}
+
 SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, init_index);
+    X509_STORE *store = sd_tls_trust_store(ca_file, err);
+    if (!store)
+        return NULL;
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     if (!ctx) {
+        X509_STORE_free(store);
         sd_fail(err, "cannot set up OpenSSL");
         return NULL;
     }
-    SSL_CTX_set_default_verify_paths(ctx);
-    if (ca_file && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
-        SSL_CTX_free(ctx);
-        sd_fail(err, "cannot read CA certificates from %s", ca_file);
-        return NULL;
-    }
+    SSL_CTX_set_cert_store(ctx, store);     /* takes our reference */
     if (min_version) {
         SSL_CTX_set_min_proto_version(ctx, min_version);
     } else {
@@ -108,7 +181,7 @@ static char *time_text(const ASN1_TIME *t)
     return sd_xstrdup(buf);
 }
 
-static void summarize(X509 *cert, sd_cert_summary *s)
+void sd_tls_summarize_certificate(X509 *cert, sd_cert_summary *s)
 {
     s->subject = name_text(X509_get_subject_name(cert));
     s->issuer = name_text(X509_get_issuer_name(cert));
@@ -154,18 +227,23 @@ void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info)
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
     int n = chain ? sk_X509_num(chain) : 0;
     for (int i = 0; i < n && i < SD_TLS_MAX_CHAIN; i++)
-        summarize(sk_X509_value(chain, i), &info->chain[info->chain_len++]);
+        sd_tls_summarize_certificate(sk_X509_value(chain, i), &info->chain[info->chain_len++]);
     X509 *leaf = SSL_get1_peer_certificate(ssl);
     if (leaf) {
-        if (is_ip_literal(host))
-            info->name_matches = X509_check_ip_asc(leaf, host, 0) == 1;
-        else
-            info->name_matches = X509_check_host(leaf, host, 0, 0, NULL) == 1;
-        int days = 0, secs = 0;
-        if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)))
-            info->days_left = days;
+        sd_tls_check_leaf(leaf, host, info);
         X509_free(leaf);
     }
+}
+
+void sd_tls_check_leaf(X509 *leaf, const char *host, sd_tls_info *info)
+{
+    if (is_ip_literal(host))
+        info->name_matches = X509_check_ip_asc(leaf, host, 0) == 1;
+    else
+        info->name_matches = X509_check_host(leaf, host, 0, 0, NULL) == 1;
+    int days = 0, secs = 0;
+    if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)))
+        info->days_left = days;
 }
 
 void sd_tls_info_clear(sd_tls_info *info)

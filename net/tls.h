@@ -50,6 +50,12 @@ typedef struct sd_tls_info {
 /* ca_file: extra PEM trust anchors or NULL. min_version: TLS1_2_VERSION for
  * normal use, 0 to allow anything (to tell an old server from a broken one). */
 SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err);
+
+/* The process's trust anchors (the system's, plus ca_file): read once and
+ * shared. The caller owns one reference (X509_STORE_free). */
+X509_STORE *sd_tls_trust_store(const char *ca_file, sd_error *err);
+/* Lets go of the shared store at exit; contexts still using it keep it. */
+void sd_tls_trust_store_release(void);
 void sd_tls_context_free(SSL_CTX *ctx);
 
 /* Prepares an SSL object that records every verification problem into info
@@ -57,6 +63,10 @@ void sd_tls_context_free(SSL_CTX *ctx);
 SSL *sd_tls_new_session(SSL_CTX *ctx, const char *host, sd_tls_info *info);
 /* After a successful handshake: fills version, cipher, chain and name match. */
 void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info);
+/* The parts of that for one certificate: what it says, and whether the leaf
+ * names host (DNS name or IP address) and how long it has left. */
+void sd_tls_summarize_certificate(X509 *cert, sd_cert_summary *s);
+void sd_tls_check_leaf(X509 *leaf, const char *host, sd_tls_info *info);
 void sd_tls_info_clear(sd_tls_info *info);
 
 #endif
