@@ -641,9 +641,9 @@ static void apply_unfinished(run *r, const sd_probe_set *set, size_t i, int targ
     int other_port;
     sd_probe_silence(set, i, &silent_ms, &other_port, &other_ms);
     c->probe_failed = true;
-    c->probe_note = sd_xasprintf("no answer to the connection in %.1f s, while port %d of the same host "
-                                 "answered in %.1f s: probably filtered",
-                                 (double)silent_ms / 1000, other_port, (double)other_ms / 1000);
+    c->probe_note = sd_xasprintf("no answer to the connection in %lld ms, while port %d of the same host "
+                                 "answered in %lld ms: probably filtered",
+                                 (long long)silent_ms, other_port, (long long)other_ms);
 }
 
 static void keep_session(run *r, sd_probe_set *set, size_t i, const sd_session_request *q)

@@ -263,6 +263,16 @@ def test_default_command_on_a_healthy_domain(lab):
     assert len(r.json["candidates"]) == 2
 
 
+def test_default_command_reuses_the_probe(lab):
+    """The diagnosis goes on in the session discovery's probe opened: one
+    connection to the best server, not two."""
+    before = [x for x in lab.smtp_servers.sessions if x[0] == "127.0.0.12" and x[1] == 465]
+    r = lab.run("--json", "--timeout", "3", "user@ac.test")
+    after = [x for x in lab.smtp_servers.sessions if x[0] == "127.0.0.12" and x[1] == 465]
+    assert (r.json["settings"]["port"], r.json["diagnosis"]["status"]) == (465, "ok"), r.json["diagnosis"]
+    assert len(after) - len(before) == 1, f"{len(after) - len(before)} connections to smtp.ac.test:465"
+
+
 def test_default_command_text(lab):
     r = lab.run("--timeout", "3", "-v", "user@ac.test")
     assert r.rc == 0, r

@@ -3,7 +3,7 @@
 Each domain of the world below publishes its settings through one source
 (or several that disagree); the tests check exactly what `smtpdoctor
 discover` makes of them."""
-from lab import DEAD_DNS_IP
+from lab import DEAD_DNS_IP, Lab
 from smtpd import SmtpBehaviour
 
 ISPDB_PATH = "/autoconfig/v1.1/"
@@ -87,6 +87,13 @@ def world(lab):
 
     # nothing published: guessing finds smtp.guess.test
     smtp_pair(lab, "smtp.guess.test", "127.0.0.17")
+
+    # 465 (ranked first) and 25 (ranked last) are dropped; 587 works
+    lab.route("https", "autoconfig.silent.test", "/mail/config-v1.1.xml",
+              body=autoconfig(("smtp.silent.test", 465, "SSL"), ("smtp.silent.test", 587, "STARTTLS"),
+                              ("smtp.silent.test", 25, "STARTTLS")))
+    smtp_pair(lab, "smtp.silent.test", "127.0.6.1", tls=False)
+    lab.nft("ip daddr 127.0.6.1 tcp dport { 25, 465 } drop")
 
     # sources that disagree
     lab.srv("_submission._tcp.disagree.test", "smtp.disagree.test", 587)
@@ -228,6 +235,21 @@ def test_sources_that_disagree(lab):
                    ("smtp.disagree.test", 587, "starttls", "srv"),
                    ("mail.disagree.test", 465, "tls", "ispdb")], got
     assert c[0]["sources"] == ["autoconfig", "ispdb"], "one candidate with all the sources that named it"
+
+
+def test_dead_ports_cost_less_than_a_timeout(lab):
+    r = discover(lab, "user@silent.test", "--ispdb-url", "none")
+    assert r.rc == 0, r
+    c = {x["port"]: x for x in r.json["candidates"]}
+    assert (r.json["settings"]["port"], r.json["settings"]["verified"]) == (587, True), r.json["settings"]
+    # ranked above the answer: not waited for until the timeout, said to be filtered
+    assert c[465]["verified"] is False and "probably filtered" in c[465]["note"], c[465]
+    assert "port 587 of the same host answered" in c[465]["note"], c[465]
+    # ranked below it: cancelled, and said so
+    assert c[25]["verified"] is False and c[25]["note"] == "not checked: a server ranked above it answered first", c[25]
+    # one that failed (silent) ranks below one that was not checked
+    assert [x["port"] for x in r.json["candidates"]] == [587, 25, 465], r.json["candidates"]
+    assert r.elapsed < Lab.seconds(3), f"{r.elapsed:.1f}s: the 5 s timeout was waited for"
 
 
 def test_failed_probe_ranks_lower(lab):
