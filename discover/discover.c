@@ -21,6 +21,11 @@
  * them with the guesses and the documents' hosts. */
 enum { MAX_HOSTS = 128, MAX_PROBES = 24, MAX_AUTODISCOVER_REDIRECTS = 2 };
 
+/* Probes start while sources are still being asked, so some go to servers
+ * that end up out of the ranking (an http document an https one replaced):
+ * room for those besides the MAX_PROBES ranked. */
+enum { PROBE_ROOM = MAX_PROBES + 8 };
+
 /* Where a fetched document's servers go, so that results can be merged in a
  * fixed order whatever order the network answered in. */
 typedef enum slot {
@@ -28,14 +33,24 @@ typedef enum slot {
     SLOT_ISPDB, SLOT_AUTODISCOVER, SLOT_MX, SLOT_COUNT
 } slot;
 
+typedef struct run run;
+
 typedef struct host_entry {
+    run *r;
     char *name;
     bool done;
     sd_dns_status status;
     sd_strlist addresses;
 } host_entry;
 
-typedef struct run {
+/* What a probe was started for: its host, port and security. */
+typedef struct probe_key {
+    const host_entry *host;
+    int port;
+    sd_security mode;
+} probe_key;
+
+struct run {
     const sd_address *addr;
     const sd_discover_options *opts;
     sd_discovery *out;
@@ -45,7 +60,11 @@ typedef struct run {
     host_entry hosts[MAX_HOSTS];
     size_t host_count;
     bool mx_trusted;
-} run;
+    SSL_CTX *probe_tls;           /* made for the first probe */
+    bool probe_tls_failed;
+    sd_probe_set *probes;
+    probe_key probe_keys[PROBE_ROOM];
+};
 
 typedef struct fetch_ctx {
     run *r;
@@ -91,8 +110,68 @@ static void want_host(run *r, const char *host)
     if (r->host_count == MAX_HOSTS)
         return;
     host_entry *h = &r->hosts[r->host_count++];
+    h->r = r;
     h->name = sd_xstrdup(host);
     sd_resolver_lookup_host(r->resolver, host, on_host, h);
+}
+
+static const host_entry *find_host(const run *r, const char *host)
+{
+    for (size_t i = 0; i < r->host_count; i++)
+        if (sd_str_ieq(r->hosts[i].name, host))
+            return &r->hosts[i];
+    return NULL;
+}
+
+/* ---- probes started early ------------------------------------------- */
+
+static int find_probe(const run *r, const host_entry *h, int port, sd_security mode)
+{
+    size_t n = r->probes ? sd_probe_count(r->probes) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (r->probe_keys[i].host == h && r->probe_keys[i].port == port && r->probe_keys[i].mode == mode)
+            return (int)i;
+    return -1;
+}
+
+/* Starts the probe of a server whose host has resolved, once per host, port
+ * and security; returns its index in the probe set, or -1. */
+static int start_probe(run *r, const host_entry *h, int port, sd_security mode)
+{
+    if (!r->opts->probe || !h->done || h->status != SD_DNS_OK || r->probe_tls_failed)
+        return -1;
+    int found = find_probe(r, h, port, mode);
+    if (found >= 0)
+        return found;
+    if (!r->probe_tls) {
+        sd_error err;
+        r->probe_tls = sd_tls_context_new(r->opts->ca_file, TLS1_2_VERSION, &err);
+        if (!r->probe_tls) {
+            r->probe_tls_failed = true;
+            sd_strlist_add(&r->out->notes, err.msg);
+            return -1;
+        }
+        r->probes = sd_probe_new(PROBE_ROOM);
+    }
+    sd_session_request q = {
+        .host = h->name, .addresses = &h->addresses, .port = port, .mode = mode,
+        .timeout_ms = r->opts->timeout_ms, .tls_ctx = r->probe_tls,
+        .keep_transcript = r->opts->keep_transcript,
+    };
+    int i = sd_probe_add(r->probes, &q);
+    if (i >= 0)
+        r->probe_keys[i] = (probe_key){.host = h, .port = port, .mode = mode};
+    return i;
+}
+
+/* A source named an SMTP server: its probe starts as soon as its host has
+ * resolved (now, or in on_host), not when every source has answered, so
+ * the slowest source does not hold up the first connection. */
+static void probe_early(run *r, const sd_server *s)
+{
+    const host_entry *h = find_host(r, s->host);
+    if (s->protocol == SD_PROTO_SMTP && h)
+        start_probe(r, h, s->port, s->security);
 }
 
 static void on_host(void *arg, const char *name, int type, const sd_dns_answer *ans)
@@ -104,21 +183,20 @@ static void on_host(void *arg, const char *name, int type, const sd_dns_answer *
     h->status = ans->status;
     for (size_t i = 0; i < ans->addresses.len; i++)
         sd_strlist_add(&h->addresses, ans->addresses.items[i]);
-}
-
-static const host_entry *find_host(const run *r, const char *host)
-{
-    for (size_t i = 0; i < r->host_count; i++)
-        if (sd_str_ieq(r->hosts[i].name, host))
-            return &r->hosts[i];
-    return NULL;
+    run *r = h->r;
+    for (int where = 0; where < SLOT_COUNT; where++)
+        for (size_t i = 0; i < r->found[where].len; i++)
+            if (sd_str_ieq(r->found[where].items[i].host, h->name))
+                probe_early(r, &r->found[where].items[i]);
 }
 
 static void add_found(run *r, slot where, sd_server *s)
 {
     sd_server_list_add(&r->found[where], s);
-    if (s->protocol == SD_PROTO_SMTP)
+    if (s->protocol == SD_PROTO_SMTP) {
         want_host(r, s->host);
+        probe_early(r, s);
+    }
 }
 
 /* ---- presets -------------------------------------------------------- */
@@ -556,37 +634,14 @@ static char *tls_note(const sd_session *s)
     return NULL;
 }
 
-typedef struct probe_plan {
-    sd_session_request reqs[MAX_PROBES];
-    int target[MAX_PROBES];            /* index in servers, or -1 for a guess */
-    size_t count;
-} probe_plan;
-
-static void plan_probe(run *r, probe_plan *plan, SSL_CTX *ctx, const char *host, int port,
-                       sd_security mode, int target)
-{
-    const host_entry *h = find_host(r, host);
-    if (!h || !h->done || h->status != SD_DNS_OK || plan->count == MAX_PROBES)
-        return;
-    sd_session_request *q = &plan->reqs[plan->count];
-    q->host = h->name;
-    q->addresses = &h->addresses;
-    q->port = port;
-    q->mode = mode;
-    q->timeout_ms = r->opts->timeout_ms;
-    q->tls_ctx = ctx;
-    q->keep_transcript = r->opts->keep_transcript;
-    plan->target[plan->count++] = target;
-}
-
-static void apply_probe(run *r, const sd_session *s, int target, const sd_session_request *q,
+static void apply_probe(run *r, const sd_session *s, int target, const probe_key *key,
                         int guess_order)
 {
     if (target < 0) {
         if (!s->ready)
             return;
         sd_server g = {
-            .protocol = SD_PROTO_SMTP, .host = (char *)q->host, .port = q->port,
+            .protocol = SD_PROTO_SMTP, .host = key->host->name, .port = key->port,
             .security = s->detected, .username = r->addr->address, .auth = s->caps.auth,
             .sources = SD_SRC_GUESS, .verified = true, .order = guess_order,
         };
@@ -646,67 +701,91 @@ static void apply_unfinished(run *r, const sd_probe_set *set, size_t i, int targ
                                  (long long)silent_ms, other_port, (long long)other_ms);
 }
 
-static void keep_session(run *r, sd_probe_set *set, size_t i, const sd_session_request *q)
+static void keep_session(run *r, size_t i)
 {
+    const probe_key *key = &r->probe_keys[i];
     sd_kept_session *k = sd_xcalloc(1, sizeof *k);
-    k->host = sd_xstrdup(q->host);
-    k->port = q->port;
-    for (size_t a = 0; a < q->addresses->len; a++)
-        sd_strlist_add(&k->addresses, q->addresses->items[a]);
-    sd_probe_take(set, i, &k->session);
+    k->host = sd_xstrdup(key->host->name);
+    k->port = key->port;
+    for (size_t a = 0; a < key->host->addresses.len; a++)
+        sd_strlist_add(&k->addresses, key->host->addresses.items[a]);
+    sd_probe_take(r->probes, i, &k->session);
     r->out->kept = k;
+}
+
+/* The ranking of the probes: a ranked candidate's probe (started early, or
+ * now), or when no source named a server, the guesses. */
+typedef struct probe_rank {
+    size_t slot[MAX_PROBES];
+    int target[MAX_PROBES];            /* index in servers, or -1 for a guess */
+    size_t count;
+} probe_rank;
+
+static void rank_probe(run *r, probe_rank *rank, const char *host, int port, sd_security mode,
+                       int target)
+{
+    const host_entry *h = find_host(r, host);
+    if (!h || rank->count == MAX_PROBES)
+        return;
+    int i = start_probe(r, h, port, mode);
+    if (i < 0)
+        return;
+    rank->slot[rank->count] = (size_t)i;
+    rank->target[rank->count++] = target;
+}
+
+static void rank_guesses(run *r, probe_rank *rank)
+{
+    const char *d = r->addr->domain;
+    char *hosts[3] = {sd_xasprintf("smtp.%s", d), sd_xasprintf("mail.%s", d), sd_xstrdup(d)};
+    static const int ports[] = {465, 587, 25};
+    for (int h = 0; h < 3; h++)
+        for (int p = 0; p < 3; p++)
+            rank_probe(r, rank, hosts[h], ports[p], SD_SEC_UNKNOWN, -1);
+    for (int h = 0; h < 3; h++)
+        free(hosts[h]);
 }
 
 static void probe_candidates(run *r)
 {
-    sd_error err;
-    SSL_CTX *ctx = sd_tls_context_new(r->opts->ca_file, TLS1_2_VERSION, &err);
-    if (!ctx) {
-        sd_strlist_add(&r->out->notes, err.msg);
-        return;
-    }
-    probe_plan *plan = sd_xcalloc(1, sizeof *plan);
+    int64_t start = sd_now_ms();
+    probe_rank *rank = sd_xcalloc(1, sizeof *rank);
     size_t smtp = sd_discovery_smtp_count(r->out);
     for (size_t i = 0; i < smtp; i++) {
         const sd_server *c = &r->out->servers.items[i];
-        plan_probe(r, plan, ctx, c->host, c->port, c->security, (int)i);
+        rank_probe(r, rank, c->host, c->port, c->security, (int)i);
     }
     bool guessing = smtp == 0;
-    if (guessing) {
-        const char *d = r->addr->domain;
-        char *hosts[3] = {sd_xasprintf("smtp.%s", d), sd_xasprintf("mail.%s", d), sd_xstrdup(d)};
-        static const int ports[] = {465, 587, 25};
-        for (int h = 0; h < 3; h++)
-            for (int p = 0; p < 3; p++)
-                plan_probe(r, plan, ctx, hosts[h], ports[p], SD_SEC_UNKNOWN, -1);
-        for (int h = 0; h < 3; h++)
-            free(hosts[h]);
+    if (guessing)
+        rank_guesses(r, rank);
+    if (!r->probes) {                  /* nothing resolved, or no TLS context */
+        free(rank);
+        return;
     }
-    int64_t start = sd_now_ms();
-    sd_probe_set *set = sd_probe_start(plan->reqs, plan->count);
-    int best = sd_probe_wait(set, false);
+    int best = sd_probe_decide(r->probes, rank->slot, rank->count, false);
     size_t verified = 0, unchecked = 0;
-    for (size_t i = 0; i < plan->count; i++) {
-        if (sd_probe_outcome(set, i) != SD_PROBE_DONE) {
-            apply_unfinished(r, set, i, plan->target[i]);
+    for (size_t k = 0; k < rank->count; k++) {
+        size_t i = rank->slot[k];
+        if (sd_probe_outcome(r->probes, i) != SD_PROBE_DONE) {
+            apply_unfinished(r, r->probes, i, rank->target[k]);
             unchecked++;
             continue;
         }
-        const sd_session *s = sd_probe_session(set, i);
-        apply_probe(r, s, plan->target[i], &plan->reqs[i], (int)i);
+        const sd_session *s = sd_probe_session(r->probes, i);
+        apply_probe(r, s, rank->target[k], &r->probe_keys[i], (int)k);
         verified += s->ready;
     }
     if (guessing)
         report(r, SD_SRC_GUESS, r->addr->domain, verified > 0, sd_now_ms() - start,
-               "%zu of %zu guesses answer%s", verified, plan->count - unchecked,
+               "%zu of %zu guesses answer%s", verified, rank->count - unchecked,
                unchecked ? " (the rest were not waited for)" : "");
     if (best >= 0 && r->opts->keep_session)
-        keep_session(r, set, (size_t)best, &plan->reqs[best]);
+        keep_session(r, (size_t)best);
     /* The others say QUIT in their own threads while the caller goes on. */
-    sd_probe_release(set);
-    r->out->probes = set;
-    free(plan);
-    sd_tls_context_free(ctx);
+    sd_probe_release(r->probes);
+    r->out->probes = r->probes;
+    r->probes = NULL;
+    free(rank);
 }
 
 size_t sd_discovery_smtp_count(const sd_discovery *d)
@@ -760,6 +839,8 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
         probe_candidates(r);
         sd_server_list_rank(&out->servers);
     }
+    sd_probe_free(r->probes);          /* started, but probing was cut short */
+    sd_tls_context_free(r->probe_tls);
     collect_hints(out);
     sd_http_free(r->http);
     sd_resolver_free(r->resolver);

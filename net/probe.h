@@ -1,9 +1,11 @@
-/* A set of SMTP sessions opened at once, one thread each: discovery's
- * candidates and the diagnosis's alternatives.
+/* A set of SMTP sessions, one thread each: discovery's candidates and the
+ * diagnosis's alternatives.
  *
- * The requests come in rank order. The set is decided as soon as a ready
- * session has no unfinished one ranked above it; the unfinished rest are
- * then cancelled. So a dead candidate ranked below a working one costs
+ * Sessions may start one by one as their servers become known (discovery
+ * starts a candidate's probe as soon as its host resolves, while other
+ * sources are still being asked), and are ranked only when the caller
+ * decides. The set is decided as soon as a ready session has no unfinished
+ * one ranked above it; the unfinished rest are then cancelled. So a dead candidate ranked below a working one costs
  * nothing, and dead candidates ranked above it cost one timeout together,
  * or less: a port whose host answered on another port long ago (several
  * times the time that connection took) is taken for filtered.
@@ -22,12 +24,27 @@
 
 typedef struct sd_probe_set sd_probe_set;
 
-/* Starts a session for each request; copies what it needs of them. */
+/* An empty set with room for `capacity` sessions. */
+sd_probe_set *sd_probe_new(size_t capacity);
+
+/* Starts a session for the request, copying what it needs of it. Returns
+ * its index, or -1 when the set is full. */
+int sd_probe_add(sd_probe_set *p, const sd_session_request *req);
+
+/* How many sessions were added. */
+size_t sd_probe_count(const sd_probe_set *p);
+
+/* sd_probe_new and sd_probe_add for each request: indexes follow reqs. */
 sd_probe_set *sd_probe_start(const sd_session_request *reqs, size_t n);
 
 /* Waits until the set is decided (or, with wait_all, until every session
- * has finished) and cancels what is still running. Returns the index of the
- * best ready session, or -1 when none got ready. */
+ * has finished) and cancels what is still running. `rank` lists the
+ * sessions that count, best first; a session left out of it is cancelled
+ * and ends SD_PROBE_NOT_WAITED. Returns the index of the best ready
+ * session, or -1 when none got ready. */
+int sd_probe_decide(sd_probe_set *p, const size_t *rank, size_t n, bool wait_all);
+
+/* sd_probe_decide with every session, ranked in the order they were added. */
 int sd_probe_wait(sd_probe_set *p, bool wait_all);
 
 /* What became of session i when the set was decided. */
@@ -41,7 +58,7 @@ typedef enum sd_probe_state {
 
 sd_probe_state sd_probe_outcome(const sd_probe_set *p, size_t i);
 /* For SD_PROBE_SILENT: how long the port stayed silent, and the port of the
- * same host that connected, after how long. */
+ * same host that connected, after how long (each from its own start). */
 void sd_probe_silence(const sd_probe_set *p, size_t i, int64_t *silent_ms, int *other_port,
                       int64_t *other_connect_ms);
 const sd_session *sd_probe_session(const sd_probe_set *p, size_t i);

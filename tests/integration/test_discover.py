@@ -7,6 +7,7 @@ from lab import DEAD_DNS_IP, Lab
 from smtpd import SmtpBehaviour
 
 ISPDB_PATH = "/autoconfig/v1.1/"
+EARLY_DELAY = Lab.seconds(2)
 
 
 def autoconfig(*servers, username="%EMAILADDRESS%", extra=""):
@@ -94,6 +95,13 @@ def world(lab):
                               ("smtp.silent.test", 25, "STARTTLS")))
     smtp_pair(lab, "smtp.silent.test", "127.0.6.1", tls=False)
     lab.nft("ip daddr 127.0.6.1 tcp dport { 25, 465 } drop")
+
+    # SRV answers at once, the autoconfig document (same server) only after
+    # EARLY_DELAY seconds: the SRV server's probe must not wait for it
+    lab.srv("_submission._tcp.early.test", "smtp.early.test", 587)
+    lab.route("https", "autoconfig.early.test", "/mail/config-v1.1.xml", delay=EARLY_DELAY,
+              body=autoconfig(("smtp.early.test", 587, "STARTTLS")))
+    smtp_pair(lab, "smtp.early.test", "127.0.6.2", tls=False)
 
     # sources that disagree
     lab.srv("_submission._tcp.disagree.test", "smtp.disagree.test", 587)
@@ -250,6 +258,20 @@ def test_dead_ports_cost_less_than_a_timeout(lab):
     # one that failed (silent) ranks below one that was not checked
     assert [x["port"] for x in r.json["candidates"]] == [587, 25, 465], r.json["candidates"]
     assert r.elapsed < Lab.seconds(3), f"{r.elapsed:.1f}s: the 5 s timeout was waited for"
+
+
+def test_probe_starts_before_the_slowest_source_answers(lab):
+    r = discover(lab, "user@early.test", "--ispdb-url", "none")
+    assert r.rc == 0, r
+    s = r.json["settings"]
+    assert (s["host"], s["port"], s["verified"], sorted(s["sources"])) == \
+        ("smtp.early.test", 587, True, ["autoconfig", "srv"]), s
+    asked = lab.web.request_times_for("https", "autoconfig.early.test", "/mail/config-v1.1.xml")
+    connected = [t for (ip, port, t) in lab.smtp_servers.connected_at if (ip, port) == ("127.0.6.2", 587)]
+    assert len(asked) == 1 and len(connected) == 1, (asked, connected)
+    # the document was answered EARLY_DELAY after it was asked for; the probe
+    # of the server SRV named had connected long before
+    assert connected[0] < asked[0] + EARLY_DELAY / 2, connected[0] - asked[0]
 
 
 def test_failed_probe_ranks_lower(lab):

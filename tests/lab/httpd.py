@@ -2,8 +2,10 @@
 address, answering by Host header and path from a table of routes, and
 recording every request so tests can check what was asked."""
 import http.server
+import socket
 import ssl
 import threading
+import time
 import urllib.parse
 
 
@@ -18,6 +20,7 @@ class WebServer:
         self.ip = ip
         self.routes = {}          # (scheme, host, path) -> Route
         self.requests = []        # (scheme, method, host, path, query, body)
+        self.request_times = []   # (scheme, host, path, time.monotonic())
         self.lock = threading.Lock()
         self.servers = []
 
@@ -35,6 +38,12 @@ class WebServer:
             def log_message(self, *a):
                 pass
 
+            def setup(self):
+                super().setup()
+                # as web servers do: headers and body are two writes here, and
+                # Nagle would hold the body back a round trip for the ACK
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
             def _serve(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
@@ -42,6 +51,7 @@ class WebServer:
                 url = urllib.parse.urlsplit(self.path)
                 with web.lock:
                     web.requests.append((scheme, method, host, url.path, url.query, body))
+                    web.request_times.append((scheme, host, url.path, time.monotonic()))
                 r = web.routes.get((scheme, host, url.path))
                 if r is None:
                     self.send_response(404)
@@ -49,7 +59,6 @@ class WebServer:
                     self.end_headers()
                     return
                 if r.delay:
-                    import time
                     time.sleep(r.delay)
                 self.send_response(r.status)
                 if r.location:
@@ -84,6 +93,11 @@ class WebServer:
         for srv in self.servers:
             srv.shutdown()
             srv.server_close()
+
+    def request_times_for(self, scheme, host, path):
+        """When each request for scheme, host and path arrived (time.monotonic())."""
+        with self.lock:
+            return [t for (s, h, p, t) in self.request_times if (s, h, p) == (scheme, host, path)]
 
     def requests_for(self, host, path=None):
         with self.lock:

@@ -131,10 +131,21 @@ class Lab:
             raise RuntimeError("nfdelay did not start")
         self.delay_rule = ["OUTPUT", "-o", "lo", "-j", "NFQUEUE", "--queue-num", str(queue), "--queue-bypass"]
         subprocess.run(["iptables", "-A", *self.delay_rule], check=True)
+        # A packet held in the queue still counts as not yet sent by the host,
+        # and TCP's autocorking then holds a sender's next write back until
+        # it leaves: a round trip added to every second write, which a real
+        # link's delay (after the network card) never causes.
+        self._write_sysctl("net/ipv4/tcp_autocorking", "0")
+
+    @staticmethod
+    def _write_sysctl(name, value):
+        with open(os.path.join("/proc/sys", name), "w") as f:
+            f.write(value)
 
     def remove_latency(self):
         if self.delayer:
             subprocess.run(["iptables", "-D", *self.delay_rule], check=True)
+            self._write_sysctl("net/ipv4/tcp_autocorking", "1")
             self.delayer.terminate()
             self.delayer.wait(timeout=10)
             self.delayer = None

@@ -5,6 +5,7 @@ asyncio loop in a background thread."""
 import asyncio
 import ssl
 import threading
+import time
 
 
 class SmtpBehaviour:
@@ -46,6 +47,7 @@ class SmtpServers:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.servers = []
         self.sessions = []     # (ip, port, list of lines received)
+        self.connected_at = []  # (ip, port, time.monotonic()) of each session
 
     def start(self):
         self.thread.start()
@@ -62,6 +64,7 @@ class SmtpServers:
     async def _session(self, reader, writer, ip, port, b):
         lines = []
         self.sessions.append((ip, port, lines))
+        self.connected_at.append((ip, port, time.monotonic()))
         try:
             await asyncio.wait_for(self._dialogue(reader, writer, b, lines), timeout=60)
         except (asyncio.TimeoutError, ConnectionError, ssl.SSLError, OSError):
