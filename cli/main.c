@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "discover/discover.h"
 #include "net/tls.h"
+#include "net/trust.h"
 #include "presets/knowledge.h"
 #include "presets/preset.h"
 

@@ -832,6 +832,10 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
     }
     start_sources(r);
     sd_http_run(r->http, start + opts->timeout_ms);
+    /* Every source has answered: what the fetches and look-ups hold is let
+     * go before the wait for the probes (a batch runs many at once). */
+    sd_http_free(r->http);
+    sd_resolver_free(r->resolver);
     merge_sources(r);
     mark_unresolvable(r);
     sd_server_list_rank(&out->servers);
@@ -842,8 +846,6 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
     sd_probe_free(r->probes);          /* started, but probing was cut short */
     sd_tls_context_free(r->probe_tls);
     collect_hints(out);
-    sd_http_free(r->http);
-    sd_resolver_free(r->resolver);
     for (size_t i = 0; i < r->host_count; i++) {
         free(r->hosts[i].name);
         sd_strlist_free(&r->hosts[i].addresses);

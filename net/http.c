@@ -10,6 +10,7 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "net/tls.h"
+#include "net/trust.h"
 
 struct sd_http {
     CURLM *multi;
@@ -69,6 +70,8 @@ static CURLcode use_shared_trust(CURL *curl, void *ssl_ctx, void *arg)
     if (!store)
         return CURLE_SSL_CACERT_BADFILE;
     SSL_CTX_set_cert_store((SSL_CTX *)ssl_ctx, store);     /* takes our reference */
+    /* the record buffers of a connection waiting on the network are let go */
+    SSL_CTX_set_mode((SSL_CTX *)ssl_ctx, SSL_MODE_RELEASE_BUFFERS);
     return CURLE_OK;
 }
 
@@ -188,6 +191,12 @@ static void start_transfer(fetch *f, const char *host, long port, const sd_strli
     curl_easy_setopt(e, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+    /* One request per server: a connection kept for reuse would only hold
+     * its TLS state until the end of the discovery. */
+    curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+    /* documents are a few KiB: curl's 16 KiB receive buffer is more than
+     * they need, per transfer, times every transfer of a batch */
+    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
     /* curl reads no CA file of its own: its TLS context gets the process's
      * shared trust store (the system's plus --ca-file), read only once. */
     curl_easy_setopt(e, CURLOPT_CAINFO, NULL);

@@ -31,7 +31,7 @@ typedef struct probe_slot {
 } probe_slot;
 
 struct sd_probe_set {
-    probe_slot *slots;         /* never moved: the threads hold pointers into it */
+    probe_slot **slots;        /* each allocated when added: the threads hold pointers to them */
     size_t count, capacity;
     bool decided;
     int cancel_pipe[2];
@@ -69,7 +69,7 @@ static void *probe_thread(void *arg)
 sd_probe_set *sd_probe_new(size_t capacity)
 {
     sd_probe_set *p = sd_xcalloc(1, sizeof *p);
-    p->slots = sd_xcalloc(capacity ? capacity : 1, sizeof *p->slots);
+    p->slots = sd_xcalloc(capacity ? capacity : 1, sizeof *p->slots);   /* pointers only */
     p->capacity = capacity;
     if (pipe(p->cancel_pipe) < 0)
         p->cancel_pipe[0] = p->cancel_pipe[1] = -1;
@@ -82,7 +82,8 @@ int sd_probe_add(sd_probe_set *p, const sd_session_request *req)
 {
     if (p->count == p->capacity || p->decided)
         return -1;
-    probe_slot *slot = &p->slots[p->count];
+    probe_slot *slot = sd_xcalloc(1, sizeof *slot);
+    p->slots[p->count] = slot;
     slot->set = p;
     slot->host = sd_xstrdup(req->host);
     for (size_t a = 0; a < req->addresses->len; a++)
@@ -139,8 +140,8 @@ static int connected_sibling(const sd_probe_set *p, size_t i)
 {
     int found = -1;
     for (size_t j = 0; j < p->count; j++)
-        if (j != i && p->slots[j].connected && sd_str_ieq(p->slots[j].host, p->slots[i].host) &&
-            (found < 0 || connect_time(&p->slots[j]) < connect_time(&p->slots[found])))
+        if (j != i && p->slots[j]->connected && sd_str_ieq(p->slots[j]->host, p->slots[i]->host) &&
+            (found < 0 || connect_time(p->slots[j]) < connect_time(p->slots[found])))
             found = (int)j;
     return found;
 }
@@ -151,13 +152,13 @@ static int connected_sibling(const sd_probe_set *p, size_t i)
  * connected. */
 static int64_t silent_from(const sd_probe_set *p, size_t i)
 {
-    const probe_slot *slot = &p->slots[i];
+    const probe_slot *slot = p->slots[i];
     if (slot->connected)
         return INT64_MAX;
     int j = connected_sibling(p, i);
     if (j < 0)
         return INT64_MAX;
-    const probe_slot *sib = &p->slots[j];
+    const probe_slot *sib = p->slots[j];
     int64_t c = connect_time(sib);
     int64_t had_its_chance = slot->start_ms + c;
     if (had_its_chance < sib->connected_at_ms)
@@ -175,7 +176,7 @@ static int decision(const sd_probe_set *p, const size_t *rank, size_t n, bool wa
     bool skipped = false;
     *wake = INT64_MAX;
     for (size_t k = 0; k < n; k++) {
-        const probe_slot *slot = &p->slots[rank[k]];
+        const probe_slot *slot = p->slots[rank[k]];
         if (!slot->finished) {
             int64_t from = wait_all ? INT64_MAX : silent_from(p, rank[k]);
             if (from <= now) {
@@ -219,9 +220,9 @@ static void wait_changed(sd_probe_set *p, int64_t wake)
 static void record_outcomes(sd_probe_set *p, const size_t *rank, size_t n, int best, int64_t now)
 {
     for (size_t i = 0; i < p->count; i++)
-        p->slots[i].outcome = p->slots[i].finished ? SD_PROBE_DONE : SD_PROBE_NOT_WAITED;
+        p->slots[i]->outcome = p->slots[i]->finished ? SD_PROBE_DONE : SD_PROBE_NOT_WAITED;
     for (int k = 0; k < best && (size_t)k < n; k++) {
-        probe_slot *slot = &p->slots[rank[k]];
+        probe_slot *slot = p->slots[rank[k]];
         if (slot->finished)
             continue;
         slot->outcome = SD_PROBE_SILENT;
@@ -234,7 +235,7 @@ static void record_outcomes(sd_probe_set *p, const size_t *rank, size_t n, int b
 static bool talking_still(const sd_probe_set *p)
 {
     for (size_t i = 0; i < p->count; i++)
-        if (p->slots[i].ranked && !p->slots[i].finished && p->slots[i].connected)
+        if (p->slots[i]->ranked && !p->slots[i]->finished && p->slots[i]->connected)
             return true;
     return false;
 }
@@ -248,8 +249,8 @@ static void grace_for_talking_servers(sd_probe_set *p, const size_t *rank, size_
 {
     int64_t now = sd_now_ms(), first = now;
     for (size_t k = 0; k < n; k++)
-        if (p->slots[rank[k]].start_ms < first)
-            first = p->slots[rank[k]].start_ms;
+        if (p->slots[rank[k]]->start_ms < first)
+            first = p->slots[rank[k]]->start_ms;
     int64_t until = now + (now - first > 1000 ? now - first : 1000);
     while (talking_still(p) && sd_now_ms() < until)
         wait_changed(p, until);
@@ -260,7 +261,7 @@ int sd_probe_decide(sd_probe_set *p, const size_t *rank, size_t n, bool wait_all
     pthread_mutex_lock(&p->lock);
     p->decided = true;
     for (size_t k = 0; k < n; k++)
-        p->slots[rank[k]].ranked = true;
+        p->slots[rank[k]]->ranked = true;
     int best;
     int64_t wake;
     while ((best = decision(p, rank, n, wait_all, sd_now_ms(), &wake)) == -2)
@@ -287,26 +288,26 @@ int sd_probe_wait(sd_probe_set *p, bool wait_all)
 
 sd_probe_state sd_probe_outcome(const sd_probe_set *p, size_t i)
 {
-    return p->slots[i].outcome;
+    return p->slots[i]->outcome;
 }
 
 void sd_probe_silence(const sd_probe_set *p, size_t i, int64_t *silent_ms, int *other_port,
                       int64_t *other_connect_ms)
 {
-    const probe_slot *slot = &p->slots[i];
+    const probe_slot *slot = p->slots[i];
     *silent_ms = slot->silent_ms;
-    *other_port = slot->sibling >= 0 ? p->slots[slot->sibling].req.port : 0;
-    *other_connect_ms = slot->sibling >= 0 ? connect_time(&p->slots[slot->sibling]) : 0;
+    *other_port = slot->sibling >= 0 ? p->slots[slot->sibling]->req.port : 0;
+    *other_connect_ms = slot->sibling >= 0 ? connect_time(p->slots[slot->sibling]) : 0;
 }
 
 const sd_session *sd_probe_session(const sd_probe_set *p, size_t i)
 {
-    return &p->slots[i].session;
+    return &p->slots[i]->session;
 }
 
 void sd_probe_take(sd_probe_set *p, size_t i, sd_session *into)
 {
-    probe_slot *slot = &p->slots[i];
+    probe_slot *slot = p->slots[i];
     pthread_mutex_lock(&p->lock);
     while (!slot->finished)
         pthread_cond_wait(&p->changed, &p->lock);
@@ -324,8 +325,8 @@ void sd_probe_release(sd_probe_set *p)
 {
     pthread_mutex_lock(&p->lock);
     for (size_t i = 0; i < p->count; i++)
-        if (p->slots[i].verdict == VERDICT_NONE)
-            p->slots[i].verdict = VERDICT_CLOSE;
+        if (p->slots[i]->verdict == VERDICT_NONE)
+            p->slots[i]->verdict = VERDICT_CLOSE;
     pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);
 }
@@ -336,12 +337,13 @@ void sd_probe_free(sd_probe_set *p)
         return;
     sd_probe_release(p);
     for (size_t i = 0; i < p->count; i++) {
-        probe_slot *slot = &p->slots[i];
+        probe_slot *slot = p->slots[i];
         if (slot->started)
             pthread_join(slot->thread, NULL);
         sd_session_free(&slot->session);
         free(slot->host);
         sd_strlist_free(&slot->addresses);
+        free(slot);
     }
     if (p->cancel_pipe[0] >= 0) {
         close(p->cancel_pipe[0]);

@@ -10,85 +10,13 @@
 #include <time.h>
 
 #include "common/strbuf.h"
+#include "net/trust.h"
 
 static int info_index = -1;
 
 static void init_index(void)
 {
     info_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-}
-
-/* The trust anchors are read once per process and shared by every TLS
- * context, ours and curl's: parsing the system's bundle of some 150
- * certificates costs milliseconds and a megabyte each time, and a batch
- * makes hundreds of contexts. Where the system keeps a hashed directory
- * (Debian's /etc/ssl/certs), certificates are read from it only when a
- * chain needs them. */
-static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
-static X509_STORE *trust_store;
-static char *trust_ca_file;
-
-static bool is_directory(const char *path)
-{
-    struct stat st;
-    return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static X509_STORE *new_trust_store(const char *ca_file, sd_error *err)
-{
-    X509_STORE *store = X509_STORE_new();
-    if (!store) {
-        sd_fail(err, "cannot set up OpenSSL");
-        return NULL;
-    }
-    const char *env_dir = getenv(X509_get_default_cert_dir_env());
-    const char *env_file = getenv(X509_get_default_cert_file_env());
-    const char *dir = env_dir ? env_dir : X509_get_default_cert_dir();
-    if (env_file)
-        X509_STORE_load_file(store, env_file);
-    if (is_directory(dir))
-        X509_STORE_load_path(store, dir);
-    else if (!env_file)
-        X509_STORE_load_file(store, X509_get_default_cert_file());
-    ERR_clear_error();        /* a missing system store is not our error */
-    if (ca_file && X509_STORE_load_file(store, ca_file) != 1) {
-        X509_STORE_free(store);
-        sd_fail(err, "cannot read CA certificates from %s", ca_file);
-        return NULL;
-    }
-    return store;
-}
-
-X509_STORE *sd_tls_trust_store(const char *ca_file, sd_error *err)
-{
-    pthread_mutex_lock(&trust_lock);
-    bool same = trust_store && ((!ca_file && !trust_ca_file) ||
-                                (ca_file && trust_ca_file && strcmp(ca_file, trust_ca_file) == 0));
-    if (!same) {
-        X509_STORE *store = new_trust_store(ca_file, err);
-        if (!store) {
-            pthread_mutex_unlock(&trust_lock);
-            return NULL;
-        }
-        X509_STORE_free(trust_store);
-        free(trust_ca_file);
-        trust_store = store;
-        trust_ca_file = ca_file ? sd_xstrdup(ca_file) : NULL;
-    }
-    X509_STORE_up_ref(trust_store);
-    X509_STORE *result = trust_store;
-    pthread_mutex_unlock(&trust_lock);
-    return result;
-}
-
-void sd_tls_trust_store_release(void)
-{
-    pthread_mutex_lock(&trust_lock);
-    X509_STORE_free(trust_store);
-    free(trust_ca_file);
-    trust_store = NULL;
-    trust_ca_file = NULL;
-    pthread_mutex_unlock(&trust_lock);
 }
 
 SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err)
@@ -105,6 +33,9 @@ SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err)
         return NULL;
     }
     SSL_CTX_set_cert_store(ctx, store);     /* takes our reference */
+    /* A session spends most of its life waiting on the network, and many
+     * run at once: its record buffers are allocated only while in use. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
     if (min_version) {
         SSL_CTX_set_min_proto_version(ctx, min_version);
     } else {

@@ -51,11 +51,6 @@ typedef struct sd_tls_info {
  * normal use, 0 to allow anything (to tell an old server from a broken one). */
 SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err);
 
-/* The process's trust anchors (the system's, plus ca_file): read once and
- * shared. The caller owns one reference (X509_STORE_free). */
-X509_STORE *sd_tls_trust_store(const char *ca_file, sd_error *err);
-/* Lets go of the shared store at exit; contexts still using it keep it. */
-void sd_tls_trust_store_release(void);
 void sd_tls_context_free(SSL_CTX *ctx);
 
 /* Prepares an SSL object that records every verification problem into info

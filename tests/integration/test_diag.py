@@ -3,7 +3,9 @@ filtered port, a refused one, a reset, certificates that are expired, not yet
 valid, self-signed, for another host, without their intermediate, from an
 unknown or an intercepting CA, a TLS-1.0-only server, the two mode mix-ups,
 an HTTP server on an SMTP port, a refusing greeting, silence."""
+import os
 import ssl
+import subprocess
 
 from lab import DEAD_DNS_IP
 from smtpd import SmtpBehaviour
@@ -157,6 +159,37 @@ def test_chain_incomplete(lab):
 def test_untrusted_root(lab):
     d = expect(diag(lab, "untrusted.diag.test", "--port", "465"), "cert.untrusted")
     assert "Some Private Root CA" in d["summary"], d
+
+
+def system_bundle(lab, name, extra=""):
+    """A trust bundle as SSL_CERT_FILE names one: the system's anchors when
+    there are any, then `extra`; and an empty hashed directory beside it."""
+    system = "/etc/ssl/certs/ca-certificates.crt"
+    path = os.path.join(lab.dir, name)
+    with open(path, "w") as f:
+        f.write(open(system).read() if os.path.exists(system) else "")
+        f.write(extra)
+    empty = os.path.join(lab.dir, "empty-cert-dir")
+    os.makedirs(empty, exist_ok=True)
+    return {"SSL_CERT_FILE": path, "SSL_CERT_DIR": empty}
+
+
+def test_system_trust_bundle(lab):
+    """Without --ca-file the root must come from the system's store, here a
+    bundle file: found whether it sits in the bundle as a CERTIFICATE or as a
+    TRUSTED CERTIFICATE (trust settings attached), and missed without it."""
+    root = open(lab.ca_file).read()
+    trusted = subprocess.run(["openssl", "x509", "-in", lab.ca_file, "-trustout", "-addtrust", "serverAuth"],
+                             capture_output=True, text=True, check=True).stdout
+    assert "BEGIN TRUSTED CERTIFICATE" in trusted
+    for name, extra in (("bundle-plain.pem", root), ("bundle-trusted.pem", trusted)):
+        r = lab.run("diag", "--json", "--timeout", "2", "--host", "ok.diag.test", "--port", "465",
+                    ca=False, env=system_bundle(lab, name, extra))
+        expect(r, "smtp.ok", "ok", 0)
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "ok.diag.test", "--port", "465",
+                ca=False, env=system_bundle(lab, "bundle-without.pem"))
+    d = expect(r, "cert.untrusted")
+    assert "smtpdoctor Lab Root CA" in d["summary"], d
 
 
 def test_interception_by_antivirus(lab):

@@ -77,13 +77,25 @@ class WebServer:
 
         return Handler
 
-    def start(self, cert_chain, key):
+    def start(self, certificates):
+        """certificates: (names, cert_chain, key) each; a client gets the one
+        for the name it asks for (SNI), else the first."""
         plain = http.server.ThreadingHTTPServer((self.ip, 80), self._handler("http"))
         secure = http.server.ThreadingHTTPServer((self.ip, 443), self._handler("https"))
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(cert_chain, key)
+        by_name = {}
+        for names, chain, key in certificates:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(chain, key)
+            for name in names:
+                by_name.setdefault(name, ctx)
+        first = by_name[certificates[0][0][0]]
+
+        def choose(sock, name, _ctx):
+            sock.context = by_name.get((name or "").lower(), first)
+
+        first.sni_callback = choose
         # handshake in the request thread, so one stalled client stalls no one else
-        secure.socket = ctx.wrap_socket(secure.socket, server_side=True, do_handshake_on_connect=False)
+        secure.socket = first.wrap_socket(secure.socket, server_side=True, do_handshake_on_connect=False)
         for srv in (plain, secure):
             srv.daemon_threads = True
             threading.Thread(target=srv.serve_forever, daemon=True).start()

@@ -97,6 +97,14 @@ class Lab:
             self.web_names.add(name.lower())
             self.host(name, WEB_IP)
 
+    def _web_certificates(self):
+        """The web server's certificates: at most 100 names each, as public
+        CAs issue them (a bench's thousand domains would otherwise share one
+        certificate of a thousand names, slow to send and to check)."""
+        names = sorted(self.web_names) or ["web.lab.test"]
+        groups = [names[i:i + 100] for i in range(0, len(names), 100)]
+        return [(g, *self.certs.leaf("web" if i == 0 else f"web{i}", g)) for i, g in enumerate(groups)]
+
     def route(self, scheme, host, path, **kw):
         """Serves a document at scheme://host/path (scheme: http, https or
         both); the host is added to DNS and to the web certificate."""
@@ -186,8 +194,7 @@ class Lab:
         self.dnsmasq = subprocess.Popen(["dnsmasq", "--keep-in-foreground", "-C", conf,
                                          f"--pid-file={self.dir}/dnsmasq.pid"],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        names = sorted(self.web_names) or ["web.lab.test"]
-        self.web.start(*self.certs.leaf("web", names))
+        self.web.start(self._web_certificates())
         self.smtp_servers.start()
         for ip, port, b in self.pending_smtp:
             self.smtp_servers.add(ip, port, b)

@@ -1,0 +1,282 @@
+#include "net/trust.h"
+
+#include <openssl/asn1.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/util.h"
+
+/* The trust anchors are read once per process and shared by every TLS
+ * context: parsing a bundle of some 150 certificates costs 20 ms of CPU and
+ * a megabyte, and a batch makes hundreds of contexts. Nothing is parsed that
+ * a chain does not need: Debian's hashed directory (/etc/ssl/certs) gives
+ * one certificate by its subject, and so does a bundle file (SSL_CERT_FILE,
+ * or the system's when there is no directory), indexed by subject the first
+ * time a chain asks for an issuer. The user's --ca-file, a handful of
+ * certificates, is read at once, so that a file that cannot be read is an
+ * error before any connection. */
+static pthread_mutex_t trust_lock = PTHREAD_MUTEX_INITIALIZER;
+static X509_STORE *trust_store;
+static char *trust_ca_file;
+
+/* ---- a bundle file read as its certificates are needed ---------------- */
+
+/* Parsing a certificate is what costs (OpenSSL 3 decodes its public key
+ * through the provider machinery): the bundle is first indexed by subject
+ * only, and a certificate is parsed when a chain asks for its subject. */
+typedef struct bundle_entry {
+    X509_NAME *subject;
+    unsigned char *der;
+    long der_len;
+    bool aux;                 /* a TRUSTED CERTIFICATE: trust settings follow it */
+    bool added;               /* parsed into the store */
+} bundle_entry;
+
+typedef struct lazy_bundle {
+    char *path;
+    bool indexed;
+    bundle_entry *entries;
+    size_t count;
+    pthread_mutex_t lock;
+} lazy_bundle;
+
+static void lazy_bundle_free(X509_LOOKUP *lookup)
+{
+    lazy_bundle *b = X509_LOOKUP_get_method_data(lookup);
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->count; i++) {
+        X509_NAME_free(b->entries[i].subject);
+        OPENSSL_free(b->entries[i].der);
+    }
+    free(b->entries);
+    pthread_mutex_destroy(&b->lock);
+    free(b->path);
+    free(b);
+}
+
+/* Reads the header of the next DER element in [*p, *p + *left): its
+ * content's length in *len, *p moved to the content. */
+static bool der_header(const unsigned char **p, long *left, long *len, int *tag, int *cls)
+{
+    const unsigned char *start = *p;
+    if (*left <= 0 || (ASN1_get_object(p, len, tag, cls, *left) & 0x80))
+        return false;
+    *left -= *p - start;
+    return *len >= 0 && *len <= *left;
+}
+
+static bool der_skip(const unsigned char **p, long *left)
+{
+    long len;
+    int tag, cls;
+    if (!der_header(p, left, &len, &tag, &cls))
+        return false;
+    *p += len;
+    *left -= len;
+    return true;
+}
+
+/* The subject of a DER certificate, without parsing the rest: Certificate
+ * is SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial,
+ * signature, issuer, validity, subject, ... }, ... }. */
+static X509_NAME *der_subject(const unsigned char *der, long der_len)
+{
+    const unsigned char *p = der;
+    long left = der_len, len;
+    int tag, cls;
+    if (!der_header(&p, &left, &len, &tag, &cls) || !der_header(&p, &left, &len, &tag, &cls))
+        return NULL;
+    left = len;                              /* within tbsCertificate */
+    const unsigned char *peek = p;
+    long peek_left = left;
+    if (der_header(&peek, &peek_left, &len, &tag, &cls) && cls == V_ASN1_CONTEXT_SPECIFIC && tag == 0 &&
+        !der_skip(&p, &left))
+        return NULL;
+    for (int i = 0; i < 4; i++)             /* serial, signature, issuer, validity */
+        if (!der_skip(&p, &left))
+            return NULL;
+    return d2i_X509_NAME(NULL, &p, left);
+}
+
+static void index_bundle(lazy_bundle *b)
+{
+    BIO *in = BIO_new_file(b->path, "r");
+    if (!in)
+        return;
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long len = 0;
+    size_t cap = 0;
+    while (PEM_read_bio(in, &name, &header, &der, &len)) {
+        bool aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
+        X509_NAME *subject = aux || strcmp(name, PEM_STRING_X509) == 0 ||
+                             strcmp(name, PEM_STRING_X509_OLD) == 0 ? der_subject(der, len) : NULL;
+        if (subject) {
+            if (b->count == cap) {
+                cap = cap ? cap * 2 : 64;
+                b->entries = sd_xrealloc(b->entries, cap * sizeof *b->entries);
+            }
+            b->entries[b->count++] = (bundle_entry){.subject = subject, .der = der, .der_len = len, .aux = aux};
+            der = NULL;
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        name = header = NULL;
+        der = NULL;
+    }
+    BIO_free(in);
+}
+
+/* Parses the bundle's certificates with this subject into the store. */
+static void add_matching(lazy_bundle *b, X509_STORE *store, const X509_NAME *name)
+{
+    for (size_t i = 0; i < b->count; i++) {
+        bundle_entry *e = &b->entries[i];
+        if (e->added || X509_NAME_cmp(e->subject, name) != 0)
+            continue;
+        e->added = true;
+        const unsigned char *p = e->der;
+        X509 *x = e->aux ? d2i_X509_AUX(NULL, &p, e->der_len) : d2i_X509(NULL, &p, e->der_len);
+        if (x)
+            X509_STORE_add_cert(store, x);
+        X509_free(x);
+    }
+}
+
+/* The store's own copy of a certificate with this subject, lent to OpenSSL
+ * as its own lookups lend theirs: the store keeps the reference. */
+static int lend_from_store(X509_STORE *store, const X509_NAME *name, X509_OBJECT *ret)
+{
+    int found = 0;
+    if (!X509_STORE_lock(store))
+        return 0;
+    X509_OBJECT *obj = X509_OBJECT_retrieve_by_subject(X509_STORE_get0_objects(store), X509_LU_X509,
+                                                       (X509_NAME *)name);
+    X509 *x = obj ? X509_OBJECT_get0_X509(obj) : NULL;
+    if (x && X509_OBJECT_set1_X509(ret, x)) {
+        X509_free(x);
+        found = 1;
+    }
+    X509_STORE_unlock(store);
+    return found;
+}
+
+/* CRLs in a bundle are not read: nothing here turns CRL checking on. */
+static int lazy_bundle_by_subject(X509_LOOKUP *lookup, X509_LOOKUP_TYPE type, const X509_NAME *name,
+                                  X509_OBJECT *ret)
+{
+    lazy_bundle *b = X509_LOOKUP_get_method_data(lookup);
+    X509_STORE *store = X509_LOOKUP_get_store(lookup);
+    if (!b || !store || type != X509_LU_X509)
+        return 0;
+    pthread_mutex_lock(&b->lock);
+    if (!b->indexed) {
+        b->indexed = true;
+        index_bundle(b);
+        ERR_clear_error();       /* a missing or unreadable system bundle is not our error */
+    }
+    add_matching(b, store, name);
+    pthread_mutex_unlock(&b->lock);
+    return lend_from_store(store, name, ret);
+}
+
+static X509_LOOKUP_METHOD *lazy_bundle_method;
+
+static void make_lazy_bundle_method(void)
+{
+    lazy_bundle_method = X509_LOOKUP_meth_new("smtpdoctor lazy bundle");
+    if (!lazy_bundle_method)
+        return;
+    X509_LOOKUP_meth_set_free(lazy_bundle_method, lazy_bundle_free);
+    X509_LOOKUP_meth_set_get_by_subject(lazy_bundle_method, lazy_bundle_by_subject);
+}
+
+/* Adds a lookup that reads `path` when first asked; reads it now if the
+ * lookup cannot be made. */
+static void add_lazy_bundle(X509_STORE *store, const char *path)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, make_lazy_bundle_method);
+    X509_LOOKUP *lookup = lazy_bundle_method ? X509_STORE_add_lookup(store, lazy_bundle_method) : NULL;
+    if (!lookup) {
+        X509_STORE_load_file(store, path);
+        return;
+    }
+    lazy_bundle *b = sd_xcalloc(1, sizeof *b);
+    b->path = sd_xstrdup(path);
+    pthread_mutex_init(&b->lock, NULL);
+    X509_LOOKUP_set_method_data(lookup, b);
+}
+
+/* ---- the shared store ------------------------------------------------- */
+
+static bool is_directory(const char *path)
+{
+    struct stat st;
+    return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static X509_STORE *new_trust_store(const char *ca_file, sd_error *err)
+{
+    X509_STORE *store = X509_STORE_new();
+    if (!store) {
+        sd_fail(err, "cannot set up OpenSSL");
+        return NULL;
+    }
+    const char *env_dir = getenv(X509_get_default_cert_dir_env());
+    const char *env_file = getenv(X509_get_default_cert_file_env());
+    const char *dir = env_dir ? env_dir : X509_get_default_cert_dir();
+    bool have_dir = is_directory(dir);
+    if (have_dir)
+        X509_STORE_load_path(store, dir);
+    if (env_file)
+        add_lazy_bundle(store, env_file);
+    else if (!have_dir)
+        add_lazy_bundle(store, X509_get_default_cert_file());
+    ERR_clear_error();        /* a missing system store is not our error */
+    if (ca_file && X509_STORE_load_file(store, ca_file) != 1) {
+        X509_STORE_free(store);
+        sd_fail(err, "cannot read CA certificates from %s", ca_file);
+        return NULL;
+    }
+    return store;
+}
+
+X509_STORE *sd_tls_trust_store(const char *ca_file, sd_error *err)
+{
+    pthread_mutex_lock(&trust_lock);
+    bool same = trust_store && ((!ca_file && !trust_ca_file) ||
+                                (ca_file && trust_ca_file && strcmp(ca_file, trust_ca_file) == 0));
+    if (!same) {
+        X509_STORE *store = new_trust_store(ca_file, err);
+        if (!store) {
+            pthread_mutex_unlock(&trust_lock);
+            return NULL;
+        }
+        X509_STORE_free(trust_store);
+        free(trust_ca_file);
+        trust_store = store;
+        trust_ca_file = ca_file ? sd_xstrdup(ca_file) : NULL;
+    }
+    X509_STORE_up_ref(trust_store);
+    X509_STORE *result = trust_store;
+    pthread_mutex_unlock(&trust_lock);
+    return result;
+}
+
+void sd_tls_trust_store_release(void)
+{
+    pthread_mutex_lock(&trust_lock);
+    X509_STORE_free(trust_store);
+    free(trust_ca_file);
+    trust_store = NULL;
+    trust_ca_file = NULL;
+    pthread_mutex_unlock(&trust_lock);
+    /* the lookup method outlives every store: it is made once per process */
+}
