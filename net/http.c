@@ -194,9 +194,12 @@ static void start_transfer(fetch *f, const char *host, long port, const sd_strli
     /* One request per server: a connection kept for reuse would only hold
      * its TLS state until the end of the discovery. */
     curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
-    /* documents are a few KiB: curl's 16 KiB receive buffer is more than
-     * they need, per transfer, times every transfer of a batch */
+    /* Documents are a few KiB and requests smaller: curl's buffers of 16 KiB
+     * to receive and 64 KiB to send (allocated for a GET too) are more than
+     * they need, per transfer, times every transfer of a batch. The upload
+     * buffer cannot be made smaller than 16 KiB. */
     curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L);
+    curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
     /* curl reads no CA file of its own: its TLS context gets the process's
      * shared trust store (the system's plus --ca-file), read only once. */
     curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
