@@ -26,13 +26,12 @@ static char *trust_ca_file;
 /* ---- a bundle file read as its certificates are needed ---------------- */
 
 /* Parsing a certificate is what costs (OpenSSL 3 decodes its public key
- * through the provider machinery): the bundle is first indexed by subject
- * only, and a certificate is parsed when a chain asks for its subject. */
+ * through the provider machinery): the bundle is first indexed by the hash
+ * of each certificate's subject and where it starts in the file, and a
+ * certificate is read again and parsed when a chain asks for its subject. */
 typedef struct bundle_entry {
-    X509_NAME *subject;
-    unsigned char *der;
-    long der_len;
-    bool aux;                 /* a TRUSTED CERTIFICATE: trust settings follow it */
+    unsigned long subject_hash;
+    long offset;
     bool added;               /* parsed into the store */
 } bundle_entry;
 
@@ -49,14 +48,23 @@ static void lazy_bundle_free(X509_LOOKUP *lookup)
     lazy_bundle *b = X509_LOOKUP_get_method_data(lookup);
     if (!b)
         return;
-    for (size_t i = 0; i < b->count; i++) {
-        X509_NAME_free(b->entries[i].subject);
-        OPENSSL_free(b->entries[i].der);
-    }
     free(b->entries);
     pthread_mutex_destroy(&b->lock);
     free(b->path);
     free(b);
+}
+
+static bool is_certificate(const char *pem_name)
+{
+    return strcmp(pem_name, PEM_STRING_X509) == 0 || strcmp(pem_name, PEM_STRING_X509_OLD) == 0 ||
+           strcmp(pem_name, PEM_STRING_X509_TRUSTED) == 0;
+}
+
+static unsigned long name_hash(const X509_NAME *name)
+{
+    int ok = 0;
+    unsigned long h = X509_NAME_hash_ex(name, NULL, NULL, &ok);
+    return ok ? h : 0;
 }
 
 /* Reads the header of the next DER element in [*p, *p + *left): its
@@ -110,43 +118,65 @@ static void index_bundle(lazy_bundle *b)
         return;
     char *name = NULL, *header = NULL;
     unsigned char *der = NULL;
-    long len = 0;
+    long len = 0, offset = BIO_tell(in);
     size_t cap = 0;
-    while (PEM_read_bio(in, &name, &header, &der, &len)) {
-        bool aux = strcmp(name, PEM_STRING_X509_TRUSTED) == 0;
-        X509_NAME *subject = aux || strcmp(name, PEM_STRING_X509) == 0 ||
-                             strcmp(name, PEM_STRING_X509_OLD) == 0 ? der_subject(der, len) : NULL;
+    while (offset >= 0 && PEM_read_bio(in, &name, &header, &der, &len)) {
+        X509_NAME *subject = is_certificate(name) ? der_subject(der, len) : NULL;
         if (subject) {
             if (b->count == cap) {
                 cap = cap ? cap * 2 : 64;
                 b->entries = sd_xrealloc(b->entries, cap * sizeof *b->entries);
             }
-            b->entries[b->count++] = (bundle_entry){.subject = subject, .der = der, .der_len = len, .aux = aux};
-            der = NULL;
+            b->entries[b->count++] = (bundle_entry){.subject_hash = name_hash(subject), .offset = offset};
+            X509_NAME_free(subject);
         }
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(der);
         name = header = NULL;
         der = NULL;
+        offset = BIO_tell(in);
     }
     BIO_free(in);
+}
+
+/* The certificate of the PEM block at `offset`, or NULL. */
+static X509 *read_certificate_at(BIO *in, long offset)
+{
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long len = 0;
+    X509 *x = NULL;
+    if (BIO_seek(in, offset) >= 0 && PEM_read_bio(in, &name, &header, &der, &len) && is_certificate(name)) {
+        const unsigned char *p = der;
+        x = strcmp(name, PEM_STRING_X509_TRUSTED) == 0 ? d2i_X509_AUX(NULL, &p, len) : d2i_X509(NULL, &p, len);
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    return x;
 }
 
 /* Parses the bundle's certificates with this subject into the store. */
 static void add_matching(lazy_bundle *b, X509_STORE *store, const X509_NAME *name)
 {
+    unsigned long hash = name_hash(name);
+    BIO *in = NULL;
     for (size_t i = 0; i < b->count; i++) {
         bundle_entry *e = &b->entries[i];
-        if (e->added || X509_NAME_cmp(e->subject, name) != 0)
+        if (e->added || e->subject_hash != hash)
             continue;
-        e->added = true;
-        const unsigned char *p = e->der;
-        X509 *x = e->aux ? d2i_X509_AUX(NULL, &p, e->der_len) : d2i_X509(NULL, &p, e->der_len);
-        if (x)
+        if (!in && !(in = BIO_new_file(b->path, "r")))
+            return;
+        X509 *x = read_certificate_at(in, e->offset);
+        /* the hash only narrows it down; the name itself decides */
+        if (x && X509_NAME_cmp(X509_get_subject_name(x), name) == 0) {
+            e->added = true;
             X509_STORE_add_cert(store, x);
+        }
         X509_free(x);
     }
+    BIO_free(in);
 }
 
 /* The store's own copy of a certificate with this subject, lent to OpenSSL
