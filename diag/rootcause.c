@@ -48,12 +48,18 @@ static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_r
     return sd_template_render(tpl, vars);
 }
 
-static const char *pick_remedy(const sd_finding_rule *rule, const sd_check *c, bool has_alternative)
+/* The remedy variant for the situation: a working alternative first (it is
+ * always encrypted), then never "switch to no encryption" where the port
+ * turned out to offer none, then with or without a suggested host name. */
+static const char *pick_remedy(const sd_finding_rule *rule, const sd_check *c, bool has_alternative,
+                               bool unencrypted)
 {
     if (!rule)
         return NULL;
     if (has_alternative && rule->remedy_with_alternative)
         return rule->remedy_with_alternative;
+    if (unencrypted && rule->remedy_unencrypted)
+        return rule->remedy_unencrypted;
     if (c->suggested_host && rule->remedy_with_suggestion)
         return rule->remedy_with_suggestion;
     if (!c->suggested_host && rule->remedy_without_suggestion)
@@ -68,7 +74,7 @@ static void fill_check_remedies(const sd_diag_request *req, sd_diag_result *r, c
         if (c->status != SD_CHECK_FAIL && c->status != SD_CHECK_WARN && c->status != SD_CHECK_SKIP)
             continue;
         const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, c->code);
-        const char *tpl = pick_remedy(rule, c, alternative != NULL);
+        const char *tpl = pick_remedy(rule, c, alternative != NULL, r->detected == SD_SEC_PLAIN);
         if (tpl && !c->remedy)
             c->remedy = render(tpl, req, r, c, alternative);
     }

@@ -25,7 +25,8 @@ static int on_finding(void *arg, const char *section, const char *key, const cha
                 : strcmp(key, "remedy") == 0 ? &r->remedy
                 : strcmp(key, "remedy_with_alternative") == 0 ? &r->remedy_with_alternative
                 : strcmp(key, "remedy_with_suggestion") == 0 ? &r->remedy_with_suggestion
-                : strcmp(key, "remedy_without_suggestion") == 0 ? &r->remedy_without_suggestion : NULL;
+                : strcmp(key, "remedy_without_suggestion") == 0 ? &r->remedy_without_suggestion
+                : strcmp(key, "remedy_unencrypted") == 0 ? &r->remedy_unencrypted : NULL;
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
     free(*slot);
@@ -131,6 +132,7 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->remedy_with_alternative);
         free(r->remedy_with_suggestion);
         free(r->remedy_without_suggestion);
+        free(r->remedy_unencrypted);
     }
     free(k->rules);
     for (size_t i = 0; i < k->interceptor_count; i++) {

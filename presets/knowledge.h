@@ -16,6 +16,7 @@ typedef struct sd_finding_rule {
     char *remedy_with_alternative;
     char *remedy_with_suggestion;
     char *remedy_without_suggestion;
+    char *remedy_unencrypted;       /* the port turned out to offer no encryption at all */
 } sd_finding_rule;
 
 typedef struct sd_interceptor {

@@ -126,6 +126,15 @@ def test_starttls_unavailable(lab):
     expect(r, "tls.starttls_unavailable")
 
 
+def test_tls_setting_on_a_port_without_any_encryption(lab):
+    """The port greets in plain text and offers no STARTTLS either: the
+    remedy must not be "set the encryption to none"."""
+    d = expect(diag(lab, "nostarttls.diag.test", "--port", "587", "--security", "tls"), "tls.starttls_expected")
+    assert "no encryption" in d["summary"], d
+    assert d["remedy"].startswith("Do not turn encryption off: port 587 offers none at all"), d
+    assert "465 with SSL/TLS" in d["remedy"], d
+
+
 def test_plain_setting_when_starttls_is_offered(lab):
     r = diag(lab, "ok.diag.test", "--port", "587", "--security", "plain")
     expect(r, "tls.not_used", "warn", 0)
