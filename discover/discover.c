@@ -21,6 +21,10 @@
  * them with the guesses and the documents' hosts. */
 enum { MAX_HOSTS = 128, MAX_PROBES = 24, MAX_AUTODISCOVER_REDIRECTS = 2 };
 
+/* Once a server is verified, a source whose connection is still not up
+ * after this long is not waited for (see on_tick). */
+enum { SOURCE_CONNECT_PATIENCE_MS = 2000 };
+
 /* Probes start while sources are still being asked, so some go to servers
  * that end up out of the ranking (an http document an https one replaced):
  * room for those besides the MAX_PROBES ranked. */
@@ -608,6 +612,23 @@ static void start_sources(run *r)
     }
 }
 
+/* Between the loop's steps: once a probe has found a working server, a
+ * source that cannot even connect is not waited for. A domain whose
+ * autoconfig host drops packets would otherwise hold every run up for the
+ * whole timeout after SRV or a preset gave a working answer in a second. A
+ * source that has connected is still waited for: it answers soon, and may
+ * know better (the username form, the provider's hints). */
+static void on_tick(void *arg)
+{
+    run *r = arg;
+    if (!r->probes || !sd_probe_any_ready(r->probes))
+        return;
+    char why[160];
+    snprintf(why, sizeof why, "no connection in %d ms while a server was already verified: not waited for",
+             SOURCE_CONNECT_PATIENCE_MS);
+    sd_http_cut_unconnected(r->http, SOURCE_CONNECT_PATIENCE_MS, why);
+}
+
 /* ---- merging and probing -------------------------------------------- */
 
 static void merge_sources(run *r)
@@ -831,7 +852,7 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
         return -1;
     }
     start_sources(r);
-    sd_http_run(r->http, start + opts->timeout_ms);
+    sd_http_run(r->http, start + opts->timeout_ms, on_tick, r);
     /* Every source has answered: what the fetches and look-ups hold is let
      * go before the wait for the probes (a batch runs many at once). */
     sd_http_free(r->http);

@@ -28,6 +28,7 @@ typedef struct fetch {
     sd_http_callback cb;
     void *arg;
     int64_t started;
+    int64_t hop_started;          /* when the current hop's connection began */
     int redirects;
     bool all_https;
     CURL *easy;
@@ -175,6 +176,7 @@ static void start_transfer(fetch *f, const char *host, long port, const sd_strli
     sd_buf_free(&entry);
 
     int64_t left = f->h->timeout_ms - (sd_now_ms() - f->started);
+    f->hop_started = sd_now_ms();
     CURL *e = curl_easy_init();
     f->easy = e;
     curl_easy_setopt(e, CURLOPT_URL, f->url);
@@ -347,9 +349,36 @@ static void read_completions(sd_http *h)
     }
 }
 
-enum { MAX_DNS_FDS = 16 };
+/* Whether the transfer's connection is still not up after `ms`. */
+static bool unconnected_for(fetch *f, int64_t now, int64_t ms)
+{
+    curl_off_t connected = 0;
+    if (!f->easy || now - f->hop_started < ms)
+        return false;
+    curl_easy_getinfo(f->easy, CURLINFO_CONNECT_TIME_T, &connected);
+    return connected == 0;
+}
 
-void sd_http_run(sd_http *h, int64_t deadline_ms)
+size_t sd_http_cut_unconnected(sd_http *h, int64_t ms, const char *why)
+{
+    size_t cut = 0;
+    for (;;) {
+        int64_t now = sd_now_ms();
+        fetch *f = h->transfers;
+        while (f && !unconnected_for(f, now, ms))
+            f = f->next;
+        if (!f)
+            return cut;
+        /* its callback may start other fetches: look again from the start */
+        unlink_transfer(f);
+        finish(f, 0, why);
+        cut++;
+    }
+}
+
+enum { MAX_DNS_FDS = 16, TICK_MS = 200 };
+
+void sd_http_run(sd_http *h, int64_t deadline_ms, void (*tick)(void *arg), void *tick_arg)
 {
     struct pollfd pfds[MAX_DNS_FDS];
     struct curl_waitfd wfds[MAX_DNS_FDS];
@@ -364,7 +393,8 @@ void sd_http_run(sd_http *h, int64_t deadline_ms)
                                      (pfds[i].events & POLLOUT ? CURL_WAIT_POLLOUT : 0));
             wfds[i].revents = 0;
         }
-        int wait = sd_resolver_timeout_ms(h->resolver, (int)(left > 500 ? 500 : left));
+        int cap = tick ? TICK_MS : 500;
+        int wait = sd_resolver_timeout_ms(h->resolver, (int)(left > cap ? cap : left));
         long curl_wait = -1;
         curl_multi_timeout(h->multi, &curl_wait);
         if (curl_wait >= 0 && curl_wait < wait)
@@ -377,6 +407,8 @@ void sd_http_run(sd_http *h, int64_t deadline_ms)
         int running = 0;
         curl_multi_perform(h->multi, &running);
         read_completions(h);
+        if (tick)
+            tick(tick_arg);
     }
     /* The deadline: whatever is left ends now, as a timeout. */
     sd_resolver_cancel(h->resolver);

@@ -39,7 +39,12 @@ void sd_http_get(sd_http *h, const char *url, sd_http_callback cb, void *arg);
 void sd_http_post(sd_http *h, const char *url, const char *body, const char *content_type,
                   sd_http_callback cb, void *arg);
 
-/* Runs DNS and HTTP until both have nothing left, or the deadline. */
-void sd_http_run(sd_http *h, int64_t deadline_ms);
+/* Runs DNS and HTTP until both have nothing left, or the deadline. `tick`,
+ * when not NULL, is called after every step, and at least every 200 ms. */
+void sd_http_run(sd_http *h, int64_t deadline_ms, void (*tick)(void *arg), void *tick_arg);
+
+/* Ends every transfer whose connection is still not up `ms` after it began,
+ * its callback told `why`; returns how many. */
+size_t sd_http_cut_unconnected(sd_http *h, int64_t ms, const char *why);
 
 #endif

@@ -114,6 +114,16 @@ size_t sd_probe_count(const sd_probe_set *p)
     return p->count;
 }
 
+bool sd_probe_any_ready(sd_probe_set *p)
+{
+    bool ready = false;
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->count && !ready; i++)
+        ready = p->slots[i]->finished && p->slots[i]->session.ready;
+    pthread_mutex_unlock(&p->lock);
+    return ready;
+}
+
 sd_probe_set *sd_probe_start(const sd_session_request *reqs, size_t n)
 {
     sd_probe_set *p = sd_probe_new(n);

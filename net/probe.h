@@ -47,6 +47,9 @@ int sd_probe_decide(sd_probe_set *p, const size_t *rank, size_t n, bool wait_all
 /* sd_probe_decide with every session, ranked in the order they were added. */
 int sd_probe_wait(sd_probe_set *p, bool wait_all);
 
+/* Whether a session has got ready yet (before the decision). */
+bool sd_probe_any_ready(sd_probe_set *p);
+
 /* What became of session i when the set was decided. */
 typedef enum sd_probe_state {
     SD_PROBE_DONE,        /* finished: the session says how it went */

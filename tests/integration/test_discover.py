@@ -103,6 +103,13 @@ def world(lab):
               body=autoconfig(("smtp.early.test", 587, "STARTTLS")))
     smtp_pair(lab, "smtp.early.test", "127.0.6.2", tls=False)
 
+    # SRV names a working server; the autoconfig host's address drops every
+    # packet: once the server is verified, that source is not waited for
+    lab.srv("_submission._tcp.deadsource.test", "smtp.deadsource.test", 587)
+    smtp_pair(lab, "smtp.deadsource.test", "127.0.6.3", tls=False)
+    lab.host("autoconfig.deadsource.test", "127.0.6.4")
+    lab.nft("ip daddr 127.0.6.4 tcp dport { 80, 443 } drop")
+
     # sources that disagree
     lab.srv("_submission._tcp.disagree.test", "smtp.disagree.test", 587)
     lab.route("https", "autoconfig.disagree.test", "/mail/config-v1.1.xml",
@@ -272,6 +279,20 @@ def test_probe_starts_before_the_slowest_source_answers(lab):
     # the document was answered EARLY_DELAY after it was asked for; the probe
     # of the server SRV named had connected long before
     assert connected[0] < asked[0] + EARLY_DELAY / 2, connected[0] - asked[0]
+
+
+def test_a_source_that_cannot_connect_is_not_waited_for(lab):
+    r = lab.run("discover", "--json", "--timeout", "8", "--ispdb-url", "none", "user@deadsource.test")
+    assert r.rc == 0, r
+    s = r.json["settings"]
+    assert (s["host"], s["port"], s["verified"]) == ("smtp.deadsource.test", 587, True), s
+    cut = [x for x in r.json["sources"] if x["query"].startswith(("https://autoconfig.deadsource.test/",
+                                                                  "http://autoconfig.deadsource.test/"))]
+    assert len(cut) == 2, r.json["sources"]
+    for x in cut:
+        assert x["found"] is False and x["result"] == \
+            "no connection in 2000 ms while a server was already verified: not waited for", x
+    assert r.elapsed < Lab.seconds(5), f"{r.elapsed:.1f}s: the 8 s timeout was waited for"
 
 
 def test_failed_probe_ranks_lower(lab):
