@@ -105,7 +105,7 @@ static void print_help(sd_command cmd)
                "  -j, --jobs N          addresses at once with --batch (default 8)\n%s", common);
         break;
     case SD_CMD_DIAG:
-        printf("Usage: smtpdoctor diag [OPTIONS] --host HOST [--port N]\n"
+        printf("Usage: smtpdoctor diag [OPTIONS] --host HOST[:PORT] [--port N]\n"
                "                       [--security tls|starttls|plain] [ADDRESS]\n"
                "Check your settings: DNS, TCP, TLS and certificate, SMTP, AUTH, test send.\n"
                "tls = SSL/TLS (465), starttls = STARTTLS (587), plain = none; else inferred.\n\n"
@@ -193,6 +193,39 @@ static int parse_timeout(const char *s, int *ms)
     *ms = (int)(v * 1000);
     if (*ms < 1)
         *ms = 1;
+    return 0;
+}
+
+static int parse_port(const char *s, int *port)
+{
+    if (strspn(s, "0123456789") != strlen(s) || !*s || strlen(s) > 5)
+        return -1;
+    long p = strtol(s, NULL, 10);
+    if (p < 1 || p > 65535)
+        return -1;
+    *port = (int)p;
+    return 0;
+}
+
+/* "HOST:PORT" and "[IPv6]:PORT" in --host, as swaks's --server takes them:
+ * *name gets the host part (NULL when there is no port to split off). A
+ * bare IPv6 address has several colons and is left whole. */
+static int split_host_port(const char *arg, char **name, int *port)
+{
+    const char *colon = NULL;
+    if (arg[0] == '[') {
+        const char *close = strchr(arg, ']');
+        if (close && close[1] == ':')
+            colon = close + 1;
+    } else if ((colon = strchr(arg, ':')) && strchr(colon + 1, ':')) {
+        colon = NULL;
+    }
+    *port = 0;
+    if (!colon)
+        return 0;
+    if (parse_port(colon + 1, port) < 0)
+        return -1;
+    *name = sd_xstrndup(arg, (size_t)(colon - arg));
     return 0;
 }
 
@@ -379,29 +412,21 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
         break;
     case OPT_HOST: {
         sd_error err;
-        char *h = sd_hostname_normalize(arg, &err);
-        if (!h) {
-            /* a numeric address is a valid --host too */
-            if (strspn(arg, "0123456789.:abcdefABCDEF") == strlen(arg) && strchr(arg, '.') == NULL &&
-                strchr(arg, ':') == NULL)
-                return usage_error("--host: %s", err.msg);
-            if (strspn(arg, "0123456789.") == strlen(arg) || strchr(arg, ':'))
-                h = sd_xstrdup(arg);
-            else
-                return usage_error("--host: %s", err.msg);
-        }
+        char *name = NULL;
+        if (split_host_port(arg, &name, &cli->host_port) < 0)
+            return usage_error("--host: the port in '%s' is not a number from 1 to 65535", arg);
+        char *h = sd_server_name_normalize(name ? name : arg, &err);
+        free(name);
+        if (!h)
+            return usage_error("--host: %s", err.msg);
         free(cli->host);
         cli->host = h;
         break;
     }
-    case OPT_PORT: {
-        char *end = NULL;
-        long p = strtol(arg, &end, 10);
-        if (!*arg || *end || p < 1 || p > 65535)
+    case OPT_PORT:
+        if (parse_port(arg, &cli->port) < 0)
             return usage_error("--port takes a number from 1 to 65535, not '%s'", arg);
-        cli->port = (int)p;
         break;
-    }
     case OPT_SECURITY:
         if (sd_security_parse(arg, &cli->security) < 0)
             return usage_error("--security takes tls, starttls or plain, not '%s'", arg);
@@ -467,6 +492,18 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
     }
     if (check_positionals(cli, first, argc, argv, false) < 0)
         return -1;
+    /* checked before a password is asked for, so that a typo is a usage
+     * error (and not a DNS failure after the password was typed) */
+    if (cli->dns_servers) {
+        sd_error err;
+        if (sd_dns_servers_valid(cli->dns_servers, &err) < 0)
+            return usage_error("--dns-server: %s", err.msg);
+    }
+    if (cli->host_port) {
+        if (cli->port && cli->port != cli->host_port)
+            return usage_error("--host names port %d but --port says %d", cli->host_port, cli->port);
+        cli->port = cli->host_port;
+    }
     if (pw_stdin) {
         free_secret(cli->password);
         cli->password = read_secret(STDIN_FILENO);
@@ -478,12 +515,6 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
     }
     if (!cli->oauth2_token && getenv("SMTPDOCTOR_OAUTH2_TOKEN"))
         cli->oauth2_token = take_secret_from_environment("SMTPDOCTOR_OAUTH2_TOKEN");
-    if (cli->dns_servers) {
-        /* checked now, so that a typo is a usage error and not a DNS failure */
-        sd_error err;
-        if (sd_dns_servers_valid(cli->dns_servers, &err) < 0)
-            return usage_error("--dns-server: %s", err.msg);
-    }
     return 0;
 }
 

@@ -30,6 +30,7 @@ typedef struct sd_cli {
     bool trust_discovered;
     char *host;          /* diag */
     int port;            /* diag; 0 = infer */
+    int host_port;       /* diag: the port of --host HOST:PORT, as swaks takes it; 0 = none */
     sd_security security;/* diag; UNKNOWN = infer */
     char *presets_action, *presets_arg;
 } sd_cli;

@@ -1,6 +1,7 @@
 #include "discover/address.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <idn2.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -76,14 +77,14 @@ static const char *find_separator(const char *s, sd_error *err)
     return at;
 }
 
-static int check_labels(const char *d, sd_error *err)
+static int check_labels(const char *d, bool need_dot, sd_error *err)
 {
     size_t n = strlen(d);
     if (n == 0)
         return sd_fail(err, "the domain is empty");
     if (n > MAX_DOMAIN)
         return sd_fail(err, "the domain is longer than %d characters", MAX_DOMAIN);
-    if (!strchr(d, '.'))
+    if (need_dot && !strchr(d, '.'))
         return sd_fail(err, "'%s' is not a complete domain name (it has no dot)", d);
     const char *label = d;
     for (const char *p = d;; p++) {
@@ -105,7 +106,7 @@ static int check_labels(const char *d, sd_error *err)
     return 0;
 }
 
-char *sd_hostname_normalize(const char *text, sd_error *err)
+static char *normalize_name(const char *text, bool need_dot, sd_error *err)
 {
     size_t n = strlen(text);
     if (n > 0 && text[n - 1] == '.')
@@ -139,11 +140,43 @@ char *sd_hostname_normalize(const char *text, sd_error *err)
     char *result = sd_xstrdup(ascii);
     idn2_free(ascii);
     sd_str_lower(result);
-    if (check_labels(result, err) < 0) {
+    if (check_labels(result, need_dot, err) < 0) {
         free(result);
         return NULL;
     }
     return result;
+}
+
+char *sd_hostname_normalize(const char *text, sd_error *err)
+{
+    return normalize_name(text, true, err);
+}
+
+char *sd_server_name_normalize(const char *text, sd_error *err)
+{
+    size_t n = strlen(text);
+    unsigned char binary[sizeof(struct in6_addr)];
+    if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+        char *inner = sd_xstrndup(text + 1, n - 2);
+        if (inet_pton(AF_INET6, inner, binary) == 1)
+            return inner;
+        free(inner);
+        sd_fail(err, "'%s' is not an IPv6 address", text);
+        return NULL;
+    }
+    if (inet_pton(AF_INET, text, binary) == 1 || inet_pton(AF_INET6, text, binary) == 1)
+        return sd_xstrdup(text);
+    if (strchr(text, ':')) {
+        sd_fail(err, "'%s' is neither a host name nor an IP address (the port goes in --port)", text);
+        return NULL;
+    }
+    /* Looks like an IPv4 address but is not one (999.1.1.1, 10.1.1): a
+     * resolver would take it for a name and fail far less clearly. */
+    if (n > 0 && strspn(text, "0123456789.") == n) {
+        sd_fail(err, "'%s' is not an IPv4 address", text);
+        return NULL;
+    }
+    return normalize_name(text, false, err);
 }
 
 int sd_address_parse(const char *text, sd_address *out, sd_error *err)

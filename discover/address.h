@@ -23,6 +23,10 @@ void sd_address_free(sd_address *a);
  * trailing dot removed, label syntax). Returns a new string or NULL. */
 char *sd_hostname_normalize(const char *text, sd_error *err);
 
+/* A server name as typed into an SMTP form: also a name of one label (a
+ * LAN host such as "mailhost", "localhost") or an IPv4 or IPv6 address
+ * ("[::1]" loses its brackets). Returns a new string or NULL. */
+char *sd_server_name_normalize(const char *text, sd_error *err);
 
 
 /* Replaces %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% in a template.

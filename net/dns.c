@@ -2,11 +2,14 @@
 
 #include <arpa/inet.h>
 #include <ares.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/strbuf.h"
 
 /* No answer needs more than this many records; a hostile server that sends
  * 500 SRV records gets the first ones read and the rest ignored. */
@@ -16,6 +19,7 @@ struct sd_resolver {
     ares_channel channel;
     size_t pending;
     int timeout_ms;
+    bool system_config;   /* no --dns-server: resolve host names as the system does */
 };
 
 typedef struct query {
@@ -53,6 +57,85 @@ const char *sd_dns_status_text(sd_dns_status s)
     }
 }
 
+static bool valid_port(const char *s, size_t n)
+{
+    if (n == 0 || n > 5 || strspn(s, "0123456789") < n)
+        return false;
+    long port = strtol(s, NULL, 10);
+    return port >= 1 && port <= 65535;
+}
+
+static size_t count_char(const char *s, size_t n, char c)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += s[i] == c;
+    return count;
+}
+
+/* One entry of the list: ADDR, ADDR:PORT, [IPv6] or [IPv6]:PORT, appended
+ * to out in the form c-ares takes (which refuses "[IPv6]" without a port,
+ * and takes a port of 99999 without complaint, modulo 65536). */
+static bool add_server(const char *entry, size_t n, sd_buf *out)
+{
+    const char *end = entry + n, *host = entry, *host_end = end, *port = NULL;
+    if (n > 0 && entry[0] == '[') {
+        const char *close = memchr(entry, ']', n);
+        if (!close || (close + 1 < end && close[1] != ':'))
+            return false;
+        host = entry + 1;
+        host_end = close;
+        port = close + 1 < end ? close + 2 : NULL;
+    } else if (count_char(entry, n, ':') == 1) {
+        host_end = memchr(entry, ':', n);   /* IPv4 with a port */
+        port = host_end + 1;
+    }
+    char text[INET6_ADDRSTRLEN];
+    size_t len = (size_t)(host_end - host);
+    if (len == 0 || len >= sizeof text)
+        return false;
+    memcpy(text, host, len);
+    text[len] = '\0';
+    unsigned char binary[sizeof(struct in6_addr)];
+    bool v6 = inet_pton(AF_INET6, text, binary) == 1;
+    if (!v6 && inet_pton(AF_INET, text, binary) != 1)
+        return false;
+    if (port && !valid_port(port, (size_t)(end - port)))
+        return false;
+    if (out->len)
+        sd_buf_puts(out, ",");
+    if (!port)
+        sd_buf_printf(out, "%s", text);
+    else
+        sd_buf_printf(out, v6 ? "[%s]:%.*s" : "%s:%.*s", text, (int)(end - port), port);
+    return true;
+}
+
+/* The --dns-server list checked entry by entry and rewritten for c-ares. */
+static char *server_list(const char *servers, sd_error *err)
+{
+    sd_buf out = {0};
+    for (const char *p = servers;;) {
+        size_t n = strcspn(p, ",");
+        const char *entry = p;             /* "a, b" as people write lists */
+        size_t len = n;
+        while (len > 0 && *entry == ' ')
+            entry++, len--;
+        while (len > 0 && entry[len - 1] == ' ')
+            len--;
+        if (!add_server(entry, len, &out)) {
+            sd_fail(err, "'%.*s' is not a DNS server address (ADDR or ADDR:PORT, IPv6 as [ADDR]:PORT)",
+                    (int)(n > 64 ? 64 : n), p);
+            sd_buf_free(&out);
+            return NULL;
+        }
+        if (!p[n])
+            break;
+        p += n + 1;
+    }
+    return sd_buf_take(&out);
+}
+
 static void library_init(void)
 {
     ares_library_init(ARES_LIB_INIT_ALL);
@@ -81,8 +164,16 @@ sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err)
         free(r);
         return NULL;
     }
+    r->system_config = servers == NULL;
     if (servers) {
-        rc = ares_set_servers_ports_csv(r->channel, servers);
+        char *list = server_list(servers, err);
+        if (!list) {
+            ares_destroy(r->channel);
+            free(r);
+            return NULL;
+        }
+        rc = ares_set_servers_ports_csv(r->channel, list);
+        free(list);
         if (rc != ARES_SUCCESS) {
             sd_fail(err, "'%s' is not a list of DNS server addresses (ADDR[:PORT],...)", servers);
             ares_destroy(r->channel);
@@ -297,6 +388,23 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
     ares_free_string(buf);
 }
 
+/* A name of one label ("mailhost") means what the system's search domains
+ * make of it, as in the user's mail program, whichever servers are asked;
+ * c-ares applies them (resolv.conf, LOCALDOMAIN) in ares_search. Such
+ * answers do not say whether they were validated. */
+static void query_with_search(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
+{
+    query *q = sd_xcalloc(1, sizeof *q);
+    q->r = r;
+    q->name = sd_xstrdup(name);
+    q->type = type;
+    q->cb = cb;
+    q->arg = arg;
+    q->started = sd_now_ms();
+    r->pending++;
+    ares_search(r->channel, name, 1 /* IN */, type, on_answer, q);
+}
+
 /* Joins the A and AAAA answers of one host name. */
 typedef struct host_lookup {
     sd_dns_callback cb;
@@ -347,22 +455,69 @@ static void on_host_part(void *arg, const char *name, int type, const sd_dns_ans
     free(h);
 }
 
+static bool is_localhost(const char *name)
+{
+    size_t n = strlen(name);
+    return sd_str_ieq(name, "localhost") || (n > 10 && sd_str_ieq(name + n - 10, ".localhost"));
+}
+
+/* The addresses the hosts file gives for name, IPv6 first, as the system's
+ * resolver would use them before asking DNS. */
+static void read_hosts_file(sd_resolver *r, const char *name, sd_strlist *out)
+{
+    static const int families[] = {AF_INET6, AF_INET};
+    for (size_t f = 0; f < 2; f++) {
+        struct hostent *he = NULL;
+        if (ares_gethostbyname_file(r->channel, name, families[f], &he) != ARES_SUCCESS || !he)
+            continue;
+        for (size_t i = 0; he->h_addr_list[i] && out->len < MAX_ADDRESSES; i++) {
+            char text[INET6_ADDRSTRLEN];
+            if (he->h_addrtype == families[f] && inet_ntop(he->h_addrtype, he->h_addr_list[i], text, sizeof text))
+                sd_strlist_add(out, text);
+        }
+        ares_free_hostent(he);
+    }
+}
+
+/* Answers without the network where the system would: a numeric address,
+ * "localhost" (always the loopback, RFC 6761), and, with the system's
+ * configuration, the hosts file. With --dns-server the user asked those
+ * servers, so the hosts file is not read. */
+static bool answer_locally(sd_resolver *r, const char *name, sd_dns_answer *a)
+{
+    struct in6_addr tmp;
+    a->authenticated = true;       /* nothing came from the network */
+    if (inet_pton(AF_INET, name, &tmp) == 1 || inet_pton(AF_INET6, name, &tmp) == 1) {
+        sd_strlist_add(&a->addresses, name);
+        return true;
+    }
+    if (is_localhost(name)) {
+        sd_strlist_add(&a->addresses, "::1");
+        sd_strlist_add(&a->addresses, "127.0.0.1");
+        return true;
+    }
+    if (r->system_config)
+        read_hosts_file(r, name, &a->addresses);
+    return a->addresses.len > 0;
+}
+
 void sd_resolver_lookup_host(sd_resolver *r, const char *name, sd_dns_callback cb, void *arg)
 {
     host_lookup *h = sd_xcalloc(1, sizeof *h);
     h->cb = cb;
     h->arg = arg;
     h->remaining = 2;
-    /* A numeric address needs no look-up. */
-    struct in6_addr tmp;
-    if (inet_pton(AF_INET, name, &tmp) == 1 || inet_pton(AF_INET6, name, &tmp) == 1) {
-        sd_dns_answer a;
-        memset(&a, 0, sizeof a);
-        sd_strlist_add(&a.addresses, name);
-        a.authenticated = true;
-        cb(arg, name, SD_DNS_A, &a);
-        answer_free(&a);
+    sd_dns_answer local;
+    memset(&local, 0, sizeof local);
+    if (answer_locally(r, name, &local)) {
+        cb(arg, name, SD_DNS_A, &local);
+        answer_free(&local);
         free(h);
+        return;
+    }
+    if (!strchr(name, '.')) {
+        query_with_search(r, name, SD_DNS_AAAA, on_host_part, h);
+        query_with_search(r, name, SD_DNS_A, on_host_part, h);
         return;
     }
     sd_resolver_query(r, name, SD_DNS_AAAA, on_host_part, h);

@@ -56,6 +56,13 @@ def world(lab):
     lab.nft("ip daddr 127.0.1.18 tcp dport 587 reject with icmp type host-unreachable")
     server(lab, "imap.diag.test", "127.0.1.19", 587, "starttls", greeting="* OK [CAPABILITY IMAP4rev1] ready")
     lab.mx("noaddress.diag.test", "ok.diag.test")
+    # names the user's system knows without DNS: localhost, and a host only
+    # in the hosts file; and a LAN name of one label completed by the search
+    # domain
+    lab.smtp("127.0.0.1", 2525, SmtpBehaviour("starttls", name="localhost", cert=lab.cert_for("localhost")))
+    lab.smtp("127.0.1.30", 587, SmtpBehaviour("starttls", name="mail.intranet.test",
+                                              cert=lab.cert_for("mail.intranet.test")))
+    server(lab, "relay.corp.test", "127.0.1.31", 587, "starttls")
     lab.dns_responder(SERVFAIL_DNS, {}, default_rcode=2)
     # a validating resolver's answers (AD bit) for the trust rule of discovery
     lab.dns_responder(AD_DNS, {
@@ -231,6 +238,45 @@ def test_tls_version_too_old(lab):
     r = diag(lab, "tls10.diag.test", "--port", "465")
     d = expect(r, "tls.version_too_old")
     assert "TLSv1" in check(r, "tls.version_too_old")["message"]
+
+
+def test_localhost_needs_no_dns(lab):
+    """localhost is the loopback without asking DNS (RFC 6761); the DNS
+    server given here does not even answer. HOST:PORT works as in swaks."""
+    for args in (("--host", "localhost", "--port", "2525"), ("--host", "localhost:2525")):
+        r = lab.run("diag", "--json", "--timeout", "2", *args, dns=DEAD_DNS_IP)
+        expect(r, "smtp.ok", "ok", 0)
+        assert check(r, "dns.ok")["message"] == "localhost resolves to ::1 and 1 more address", r.json["checks"]
+        assert (r.json["settings"]["host"], r.json["settings"]["port"]) == ("localhost", 2525), r.json["settings"]
+    r = lab.run("diag", "--json", "--host", "localhost:2525", "--port", "587")
+    assert r.rc == 2 and r.out == "", r
+    assert r.err == "smtpdoctor: --host names port 2525 but --port says 587 (see smtpdoctor --help)\n", r
+
+
+def test_hosts_file_is_read_with_the_system_resolver(lab):
+    """As the user's mail program would, with the system's resolver the hosts
+    file comes first; with --dns-server the user asked those servers."""
+    hosts = os.path.join(lab.dir, "hosts")
+    with open(hosts, "w") as f:
+        f.write("127.0.0.1 localhost\n127.0.1.30 mail.intranet.test\n")
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "mail.intranet.test", "--port", "587",
+                dns=None, hosts_file=hosts)
+    expect(r, "smtp.ok", "ok", 0)
+    assert check(r, "dns.ok")["message"] == "mail.intranet.test resolves to 127.0.1.30", r.json["checks"]
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "mail.intranet.test", "--port", "587",
+                hosts_file=hosts)
+    expect(r, "dns.nxdomain")
+
+
+def test_one_label_host_gets_the_search_domain(lab):
+    """An SMTP form that says only "relay" on a LAN whose search domain is
+    corp.test: the name is found as relay.corp.test, and the certificate,
+    which names relay.corp.test and not "relay", says which name to use."""
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "relay", "--port", "587",
+                env={"LOCALDOMAIN": "corp.test"})
+    d = expect(r, "cert.hostname_mismatch")
+    assert d["suggested_host"] == "relay.corp.test", d
+    assert check(r, "dns.ok")["message"] == "relay resolves to 127.0.1.31", r.json["checks"]
 
 
 def test_filtered_port_25_with_587_working(lab):

@@ -252,7 +252,7 @@ class Lab:
         e.update(env or {})
         return e
 
-    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False):
+    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False, hosts_file=None):
         cmd = self.command(*args, dns=dns, ca=ca)
         e = self.environment(env)
         prefix = os.environ.get("SMTPDOCTOR_WRAPPER", "").split()
@@ -267,6 +267,12 @@ class Lab:
             # what it runs; measured from Python, a child would carry the
             # test runner's own size from before its exec.
             prefix = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + prefix
+        if hosts_file:
+            # the system's hosts file, replaced for this one run in a mount
+            # namespace of its own (outermost, so that valgrind still runs
+            # the program itself)
+            prefix = ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"',
+                      hosts_file] + prefix
         start = time.monotonic()
         proc = subprocess.run(prefix + cmd, capture_output=True, text=True, timeout=timeout * SLOWDOWN,
                               input=stdin, env=e)

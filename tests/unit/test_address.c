@@ -125,7 +125,40 @@ static void test_placeholders(void)
     sd_address_free(&a);
 }
 
+static void server_name(const char *text, const char *expected)
+{
+    sd_error err = {{0}};
+    char *name = sd_server_name_normalize(text, &err);
+    if (!expected) {
+        if (name)
+            harness_fail(__FILE__, __LINE__, "'%s' was accepted as '%s'", text, name);
+    } else if (!name) {
+        harness_fail(__FILE__, __LINE__, "'%s' was refused: %s", text, err.msg);
+    } else {
+        CHECK_STR(name, expected);
+    }
+    free(name);
+}
+
+static void test_server_names(void)
+{
+    server_name("Smtp.Example.COM.", "smtp.example.com");
+    server_name("localhost", "localhost");        /* one label: a LAN host */
+    server_name("mailhost", "mailhost");
+    server_name("192.0.2.25", "192.0.2.25");
+    server_name("2001:db8::25", "2001:db8::25");
+    server_name("[2001:db8::25]", "2001:db8::25");
+    server_name("smtp.bücher.de", "smtp.xn--bcher-kva.de");
+    server_name("999.1.1.1", NULL);
+    server_name("10.1.1", NULL);
+    server_name("[mailhost]", NULL);
+    server_name("smtp.example.com:587", NULL);    /* the CLI splits ports off first */
+    server_name("mail host", NULL);
+    server_name("", NULL);
+}
+
 TEST_LIST(address_tests) = {
+    {"address: server names as typed into an SMTP form", test_server_names},
     {"address: plain addresses", test_plain_addresses},
     {"address: quoted local parts", test_quoted_local_parts},
     {"address: internationalised domains", test_internationalised_domains},
