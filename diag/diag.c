@@ -133,9 +133,10 @@ static void *session_thread(void *arg)
     return NULL;
 }
 
+/* host:port, with an IPv6 address in brackets so the port stays apart */
 static char *target_of(const char *host, int port)
 {
-    return sd_xasprintf("%s:%d", host, port);
+    return sd_xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
 }
 
 static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target)

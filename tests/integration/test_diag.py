@@ -60,6 +60,7 @@ def world(lab):
     # in the hosts file; and a LAN name of one label completed by the search
     # domain
     lab.smtp("127.0.0.1", 2525, SmtpBehaviour("starttls", name="localhost", cert=lab.cert_for("localhost")))
+    lab.smtp("::1", 2526, SmtpBehaviour("tls", name="localhost", cert=lab.cert_for("localhost")))
     lab.smtp("127.0.1.30", 587, SmtpBehaviour("starttls", name="mail.intranet.test",
                                               cert=lab.cert_for("mail.intranet.test")))
     server(lab, "relay.corp.test", "127.0.1.31", 587, "starttls")
@@ -251,6 +252,17 @@ def test_localhost_needs_no_dns(lab):
     r = lab.run("diag", "--json", "--host", "localhost:2525", "--port", "587")
     assert r.rc == 2 and r.out == "", r
     assert r.err == "smtpdoctor: --host names port 2525 but --port says 587 (see smtpdoctor --help)\n", r
+
+
+def test_ipv6_address_as_host(lab):
+    """An IPv6 literal typed as the server: reached without DNS, shown in
+    brackets, and the certificate, which names localhost, says to use that."""
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "[::1]:2526", "--security", "tls", dns=DEAD_DNS_IP)
+    d = expect(r, "cert.hostname_mismatch")
+    assert d["suggested_host"] == "localhost", d
+    assert (r.json["settings"]["host"], r.json["settings"]["port"], r.json["settings"]["security"]) == \
+        ("::1", 2526, "tls"), r.json["settings"]
+    assert {c["target"] for c in r.json["checks"] if c["layer"] != "dns"} == {"[::1]:2526"}, r.json["checks"]
 
 
 def test_hosts_file_is_read_with_the_system_resolver(lab):
