@@ -196,17 +196,6 @@ static int parse_timeout(const char *s, int *ms)
     return 0;
 }
 
-static int parse_port(const char *s, int *port)
-{
-    if (strspn(s, "0123456789") != strlen(s) || !*s || strlen(s) > 5)
-        return -1;
-    long p = strtol(s, NULL, 10);
-    if (p < 1 || p > 65535)
-        return -1;
-    *port = (int)p;
-    return 0;
-}
-
 /* "HOST:PORT" and "[IPv6]:PORT" in --host, as swaks's --server takes them:
  * *name gets the host part (NULL when there is no port to split off). A
  * bare IPv6 address has several colons and is left whole. */
@@ -223,7 +212,8 @@ static int split_host_port(const char *arg, char **name, int *port)
     *port = 0;
     if (!colon)
         return 0;
-    if (parse_port(colon + 1, port) < 0)
+    *port = sd_port_parse(colon + 1, strlen(colon + 1));
+    if (*port < 0)
         return -1;
     *name = sd_xstrndup(arg, (size_t)(colon - arg));
     return 0;
@@ -424,7 +414,8 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
         break;
     }
     case OPT_PORT:
-        if (parse_port(arg, &cli->port) < 0)
+        cli->port = sd_port_parse(arg, strlen(arg));
+        if (cli->port < 0)
             return usage_error("--port takes a number from 1 to 65535, not '%s'", arg);
         break;
     case OPT_SECURITY:

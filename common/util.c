@@ -81,6 +81,16 @@ bool sd_str_ieq(const char *a, const char *b)
     return *a == *b;
 }
 
+int sd_port_parse(const char *s, size_t n)
+{
+    if (n == 0 || n > 5 || strspn(s, "0123456789") < n)
+        return -1;
+    int port = 0;
+    for (size_t i = 0; i < n; i++)
+        port = port * 10 + (s[i] - '0');
+    return port >= 1 && port <= 65535 ? port : -1;
+}
+
 bool sd_str_has_suffix_i(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);

@@ -19,6 +19,9 @@ char *sd_xasprintf(const char *fmt, ...) SD_PRINTF(1, 2);
 void sd_str_lower(char *s);
 bool sd_str_ieq(const char *a, const char *b);      /* ASCII case-insensitive, NULL-safe */
 bool sd_str_has_suffix_i(const char *s, const char *suffix);
+/* A TCP port written as the first n bytes of s: only digits, 1 to 65535.
+ * Returns the port or -1. */
+int sd_port_parse(const char *s, size_t n);
 char *sd_str_trim(char *s);                         /* in place; returns s moved past blanks */
 /* Matches a host name against a pattern where a leading "*." stands for one or
  * more labels, ASCII case-insensitively. */

@@ -69,10 +69,9 @@ static void read_server(sd_autoconfig *ac, xmlNodePtr node, sd_protocol proto,
             s.host = expanded_text(ac, c, addr);
         } else if (sd_xml_is(c, "port")) {
             v = sd_xml_text(c);
-            char *end = NULL;
-            long port = v ? strtol(v, &end, 10) : 0;
-            if (v && !*end && port >= 1 && port <= 65535)
-                s.port = (int)port;
+            int port = v ? sd_port_parse(v, strlen(v)) : -1;
+            if (port > 0)
+                s.port = port;
             else
                 note(ac, "a server has an invalid port");
         } else if (sd_xml_is(c, "socketType")) {

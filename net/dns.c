@@ -57,14 +57,6 @@ const char *sd_dns_status_text(sd_dns_status s)
     }
 }
 
-static bool valid_port(const char *s, size_t n)
-{
-    if (n == 0 || n > 5 || strspn(s, "0123456789") < n)
-        return false;
-    long port = strtol(s, NULL, 10);
-    return port >= 1 && port <= 65535;
-}
-
 static size_t count_char(const char *s, size_t n, char c)
 {
     size_t count = 0;
@@ -100,7 +92,7 @@ static bool add_server(const char *entry, size_t n, sd_buf *out)
     bool v6 = inet_pton(AF_INET6, text, binary) == 1;
     if (!v6 && inet_pton(AF_INET, text, binary) != 1)
         return false;
-    if (port && !valid_port(port, (size_t)(end - port)))
+    if (port && sd_port_parse(port, (size_t)(end - port)) < 0)
         return false;
     if (out->len)
         sd_buf_puts(out, ",");
@@ -359,7 +351,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, i
     free(q);
 }
 
-void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
+static query *query_new(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
 {
     query *q = sd_xcalloc(1, sizeof *q);
     q->r = r;
@@ -369,6 +361,12 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
     q->arg = arg;
     q->started = sd_now_ms();
     r->pending++;
+    return q;
+}
+
+void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
+{
+    query *q = query_new(r, name, type, cb, arg);
     unsigned char *buf = NULL;
     int len = 0;
     /* EDNS with a 1232-byte buffer, and the AD bit set in the query, which
@@ -394,15 +392,7 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
  * answers do not say whether they were validated. */
 static void query_with_search(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
 {
-    query *q = sd_xcalloc(1, sizeof *q);
-    q->r = r;
-    q->name = sd_xstrdup(name);
-    q->type = type;
-    q->cb = cb;
-    q->arg = arg;
-    q->started = sd_now_ms();
-    r->pending++;
-    ares_search(r->channel, name, 1 /* IN */, type, on_answer, q);
+    ares_search(r->channel, name, 1 /* IN */, type, on_answer, query_new(r, name, type, cb, arg));
 }
 
 /* Joins the A and AAAA answers of one host name. */

@@ -64,17 +64,15 @@ static int parse_server(sd_preset *p, sd_protocol proto, char *value, sd_error *
     char *port = strtok_r(NULL, " \t", &save);
     char *sec = strtok_r(NULL, " \t", &save);
     sd_security security;
-    char *end = NULL;
-    long portnum = port ? strtol(port, &end, 10) : 0;
-    if (!host || !port || !sec || *end || portnum < 1 || portnum > 65535 ||
-        sd_security_parse(sec, &security) < 0)
+    int portnum = port ? sd_port_parse(port, strlen(port)) : -1;
+    if (!host || !sec || portnum < 0 || sd_security_parse(sec, &security) < 0)
         return sd_fail(err, "expected 'HOST PORT tls|starttls|plain'");
     p->servers = sd_xrealloc(p->servers, (p->server_count + 1) * sizeof *p->servers);
     sd_preset_server *s = &p->servers[p->server_count++];
     s->protocol = proto;
     s->host = sd_xstrdup(host);
     sd_str_lower(s->host);
-    s->port = (int)portnum;
+    s->port = portnum;
     s->security = security;
     return 0;
 }
