@@ -196,29 +196,6 @@ static int parse_timeout(const char *s, int *ms)
     return 0;
 }
 
-/* "HOST:PORT" and "[IPv6]:PORT" in --host, as swaks's --server takes them:
- * *name gets the host part (NULL when there is no port to split off). A
- * bare IPv6 address has several colons and is left whole. */
-static int split_host_port(const char *arg, char **name, int *port)
-{
-    const char *colon = NULL;
-    if (arg[0] == '[') {
-        const char *close = strchr(arg, ']');
-        if (close && close[1] == ':')
-            colon = close + 1;
-    } else if ((colon = strchr(arg, ':')) && strchr(colon + 1, ':')) {
-        colon = NULL;
-    }
-    *port = 0;
-    if (!colon)
-        return 0;
-    *port = sd_port_parse(colon + 1, strlen(colon + 1));
-    if (*port < 0)
-        return -1;
-    *name = sd_xstrndup(arg, (size_t)(colon - arg));
-    return 0;
-}
-
 static int take_address(sd_cli *cli, const char *text)
 {
     sd_error err;
@@ -402,10 +379,14 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
         break;
     case OPT_HOST: {
         sd_error err;
-        char *name = NULL;
-        if (split_host_port(arg, &name, &cli->host_port) < 0)
-            return usage_error("--host: the port in '%s' is not a number from 1 to 65535", arg);
-        char *h = sd_server_name_normalize(name ? name : arg, &err);
+        /* HOST:PORT and [IPv6]:PORT as swaks's --server takes them */
+        sd_host_port hp;
+        if (sd_host_port_split(arg, strlen(arg), &hp) < 0)
+            return usage_error("--host takes HOST, HOST:PORT or [IPv6]:PORT with a port from 1 to 65535, not '%s'", arg);
+        cli->host_port = hp.port;
+        char *name = hp.bracketed ? sd_xasprintf("[%.*s]", (int)hp.host_len, hp.host)
+                                  : sd_xstrndup(hp.host, hp.host_len);
+        char *h = sd_server_name_normalize(name, &err);
         free(name);
         if (!h)
             return usage_error("--host: %s", err.msg);

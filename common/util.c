@@ -91,6 +91,28 @@ int sd_port_parse(const char *s, size_t n)
     return port >= 1 && port <= 65535 ? port : -1;
 }
 
+int sd_host_port_split(const char *s, size_t n, sd_host_port *out)
+{
+    const char *end = s + n, *port = NULL;
+    *out = (sd_host_port){.host = s, .host_len = n};
+    const char *colon = memchr(s, ':', n);
+    if (n > 0 && s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+        if (!close || (close + 1 < end && close[1] != ':'))
+            return -1;
+        out->host = s + 1;
+        out->host_len = (size_t)(close - out->host);
+        out->bracketed = true;
+        port = close + 1 < end ? close + 2 : NULL;
+    } else if (colon && !memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+        out->host_len = (size_t)(colon - s);
+        port = colon + 1;
+    }
+    if (port && (out->port = sd_port_parse(port, (size_t)(end - port))) < 0)
+        return -1;
+    return 0;
+}
+
 bool sd_str_has_suffix_i(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);

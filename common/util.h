@@ -22,6 +22,18 @@ bool sd_str_has_suffix_i(const char *s, const char *suffix);
 /* A TCP port written as the first n bytes of s: only digits, 1 to 65535.
  * Returns the port or -1. */
 int sd_port_parse(const char *s, size_t n);
+
+/* The first n bytes of s as "HOST", "HOST:PORT", "[HOST]" or "[HOST]:PORT";
+ * a bare IPv6 address (several colons) stays whole. port is 0 when none
+ * is given. The host is not checked. Returns -1 for a port that is not 1 to
+ * 65535 or for unbalanced brackets. */
+typedef struct sd_host_port {
+    const char *host;     /* points into s */
+    size_t host_len;
+    bool bracketed;
+    int port;
+} sd_host_port;
+int sd_host_port_split(const char *s, size_t n, sd_host_port *out);
 char *sd_str_trim(char *s);                         /* in place; returns s moved past blanks */
 /* Matches a host name against a pattern where a leading "*." stands for one or
  * more labels, ASCII case-insensitively. */

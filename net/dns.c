@@ -57,49 +57,27 @@ const char *sd_dns_status_text(sd_dns_status s)
     }
 }
 
-static size_t count_char(const char *s, size_t n, char c)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += s[i] == c;
-    return count;
-}
-
 /* One entry of the list: ADDR, ADDR:PORT, [IPv6] or [IPv6]:PORT, appended
  * to out in the form c-ares takes (which refuses "[IPv6]" without a port,
  * and takes a port of 99999 without complaint, modulo 65536). */
 static bool add_server(const char *entry, size_t n, sd_buf *out)
 {
-    const char *end = entry + n, *host = entry, *host_end = end, *port = NULL;
-    if (n > 0 && entry[0] == '[') {
-        const char *close = memchr(entry, ']', n);
-        if (!close || (close + 1 < end && close[1] != ':'))
-            return false;
-        host = entry + 1;
-        host_end = close;
-        port = close + 1 < end ? close + 2 : NULL;
-    } else if (count_char(entry, n, ':') == 1) {
-        host_end = memchr(entry, ':', n);   /* IPv4 with a port */
-        port = host_end + 1;
-    }
+    sd_host_port hp;
     char text[INET6_ADDRSTRLEN];
-    size_t len = (size_t)(host_end - host);
-    if (len == 0 || len >= sizeof text)
+    if (sd_host_port_split(entry, n, &hp) < 0 || hp.host_len == 0 || hp.host_len >= sizeof text)
         return false;
-    memcpy(text, host, len);
-    text[len] = '\0';
+    memcpy(text, hp.host, hp.host_len);
+    text[hp.host_len] = '\0';
     unsigned char binary[sizeof(struct in6_addr)];
     bool v6 = inet_pton(AF_INET6, text, binary) == 1;
     if (!v6 && inet_pton(AF_INET, text, binary) != 1)
         return false;
-    if (port && sd_port_parse(port, (size_t)(end - port)) < 0)
-        return false;
     if (out->len)
         sd_buf_puts(out, ",");
-    if (!port)
-        sd_buf_printf(out, "%s", text);
+    if (!hp.port)
+        sd_buf_puts(out, text);
     else
-        sd_buf_printf(out, v6 ? "[%s]:%.*s" : "%s:%.*s", text, (int)(end - port), port);
+        sd_buf_printf(out, v6 ? "[%s]:%d" : "%s:%d", text, hp.port);
     return true;
 }
 

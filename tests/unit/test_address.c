@@ -1,6 +1,8 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "common/util.h"
 #include "discover/address.h"
 #include "tests/unit/harness.h"
 
@@ -157,7 +159,35 @@ static void test_server_names(void)
     server_name("", NULL);
 }
 
+static void splits(const char *text, int rc, const char *host, bool bracketed, int port)
+{
+    sd_host_port hp;
+    CHECK_INT(sd_host_port_split(text, strlen(text), &hp), rc);
+    if (rc < 0)
+        return;
+    char got[64];
+    snprintf(got, sizeof got, "%.*s", (int)hp.host_len, hp.host);
+    CHECK_STR(got, host);
+    CHECK_INT(hp.bracketed, bracketed);
+    CHECK_INT(hp.port, port);
+}
+
+static void test_host_port_split(void)
+{
+    splits("smtp.example.com", 0, "smtp.example.com", false, 0);
+    splits("smtp.example.com:587", 0, "smtp.example.com", false, 587);
+    splits("2001:db8::25", 0, "2001:db8::25", false, 0);   /* several colons: all host */
+    splits("[2001:db8::25]", 0, "2001:db8::25", true, 0);
+    splits("[2001:db8::25]:465", 0, "2001:db8::25", true, 465);
+    splits("smtp.example.com:", -1, NULL, false, 0);
+    splits("smtp.example.com:65536", -1, NULL, false, 0);
+    splits("smtp.example.com:+25", -1, NULL, false, 0);
+    splits("[2001:db8::25", -1, NULL, false, 0);
+    splits("[2001:db8::25]465", -1, NULL, false, 0);
+}
+
 TEST_LIST(address_tests) = {
+    {"address: HOST:PORT splitting", test_host_port_split},
     {"address: server names as typed into an SMTP form", test_server_names},
     {"address: plain addresses", test_plain_addresses},
     {"address: quoted local parts", test_quoted_local_parts},
