@@ -111,17 +111,36 @@ static X509_NAME *der_subject(const unsigned char *der, long der_len)
     return d2i_X509_NAME(NULL, &p, left);
 }
 
+/* One PEM block as read from the bundle; freed with pem_block_clear. */
+typedef struct pem_block {
+    char *name, *header;
+    unsigned char *der;
+    long len;
+} pem_block;
+
+static void pem_block_clear(pem_block *blk)
+{
+    OPENSSL_free(blk->name);
+    OPENSSL_free(blk->header);
+    OPENSSL_free(blk->der);
+    *blk = (pem_block){0};
+}
+
+static bool read_pem_block(BIO *in, pem_block *blk)
+{
+    *blk = (pem_block){0};
+    return PEM_read_bio(in, &blk->name, &blk->header, &blk->der, &blk->len) == 1;
+}
+
 static void index_bundle(lazy_bundle *b)
 {
     BIO *in = BIO_new_file(b->path, "r");
     if (!in)
         return;
-    char *name = NULL, *header = NULL;
-    unsigned char *der = NULL;
-    long len = 0, offset = BIO_tell(in);
+    pem_block blk;
     size_t cap = 0;
-    while (offset >= 0 && PEM_read_bio(in, &name, &header, &der, &len)) {
-        X509_NAME *subject = is_certificate(name) ? der_subject(der, len) : NULL;
+    for (long offset = BIO_tell(in); offset >= 0 && read_pem_block(in, &blk); offset = BIO_tell(in)) {
+        X509_NAME *subject = is_certificate(blk.name) ? der_subject(blk.der, blk.len) : NULL;
         if (subject) {
             if (b->count == cap) {
                 cap = cap ? cap * 2 : 64;
@@ -130,12 +149,7 @@ static void index_bundle(lazy_bundle *b)
             b->entries[b->count++] = (bundle_entry){.subject_hash = name_hash(subject), .offset = offset};
             X509_NAME_free(subject);
         }
-        OPENSSL_free(name);
-        OPENSSL_free(header);
-        OPENSSL_free(der);
-        name = header = NULL;
-        der = NULL;
-        offset = BIO_tell(in);
+        pem_block_clear(&blk);
     }
     BIO_free(in);
 }
@@ -143,17 +157,16 @@ static void index_bundle(lazy_bundle *b)
 /* The certificate of the PEM block at `offset`, or NULL. */
 static X509 *read_certificate_at(BIO *in, long offset)
 {
-    char *name = NULL, *header = NULL;
-    unsigned char *der = NULL;
-    long len = 0;
+    pem_block blk;
     X509 *x = NULL;
-    if (BIO_seek(in, offset) >= 0 && PEM_read_bio(in, &name, &header, &der, &len) && is_certificate(name)) {
-        const unsigned char *p = der;
-        x = strcmp(name, PEM_STRING_X509_TRUSTED) == 0 ? d2i_X509_AUX(NULL, &p, len) : d2i_X509(NULL, &p, len);
+    if (BIO_seek(in, offset) < 0 || !read_pem_block(in, &blk))
+        return NULL;
+    if (is_certificate(blk.name)) {
+        const unsigned char *p = blk.der;
+        x = strcmp(blk.name, PEM_STRING_X509_TRUSTED) == 0 ? d2i_X509_AUX(NULL, &p, blk.len)
+                                                             : d2i_X509(NULL, &p, blk.len);
     }
-    OPENSSL_free(name);
-    OPENSSL_free(header);
-    OPENSSL_free(der);
+    pem_block_clear(&blk);
     return x;
 }
 
