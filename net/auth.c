@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,21 +39,42 @@ char *sd_base64_encode(const unsigned char *data, size_t len)
     return out;
 }
 
+/* Strict RFC 4648 base64: a length that is a multiple of four, only the
+ * alphabet, and at most two '=' and only at the very end. A server's SASL
+ * challenge is untrusted input: OpenSSL's EVP_DecodeBlock alone accepts
+ * "====" and would make the padding count run below zero. */
+static bool base64_well_formed(const char *text, size_t n, size_t *padding)
+{
+    if (n % 4 != 0)
+        return false;
+    size_t pad = 0;
+    while (pad < n && pad < 3 && text[n - 1 - pad] == '=')
+        pad++;
+    if (pad > 2)
+        return false;
+    for (size_t i = 0; i < n - pad; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '+' || ch == '/'))
+            return false;
+    }
+    *padding = pad;
+    return true;
+}
+
 unsigned char *sd_base64_decode(const char *text, size_t *len)
 {
-    size_t n = strlen(text);
-    unsigned char *out = sd_xmalloc(3 * (n / 4) + 4);
-    int got = EVP_DecodeBlock(out, (const unsigned char *)text, (int)n);
-    if (got < 0) {
+    size_t n = strlen(text), pad = 0;
+    if (n > SD_BASE64_MAX || !base64_well_formed(text, n, &pad))
+        return NULL;
+    unsigned char *out = sd_xmalloc(3 * (n / 4) + 1);
+    int got = n ? EVP_DecodeBlock(out, (const unsigned char *)text, (int)n) : 0;
+    if (got < 0 || (size_t)got < pad) {
         free(out);
         return NULL;
     }
     /* EVP_DecodeBlock counts the padding as data */
-    while (n > 0 && text[n - 1] == '=') {
-        got--;
-        n--;
-    }
-    *len = (size_t)got;
+    *len = (size_t)got - pad;
     out[*len] = '\0';
     return out;
 }
@@ -106,27 +128,42 @@ static int auth_login(sd_conn *c, const sd_credentials *cred, sd_smtp_reply *r, 
     return rc;
 }
 
-static int auth_cram_md5(sd_conn *c, const sd_credentials *cred, sd_smtp_reply *r, const char **why)
+char *sd_sasl_cram_md5_answer(const char *challenge_b64, const char *username, const char *password)
 {
-    if (sd_smtp_command(c, "AUTH CRAM-MD5", NULL, r, why) < 0 || r->code != 334)
-        return r->code ? 0 : -1;
     size_t clen = 0;
-    unsigned char *challenge = sd_base64_decode(r->lines.len ? r->lines.items[0] : "", &clen);
-    if (!challenge) {
-        *why = "the server's CRAM-MD5 challenge is not base64";
-        return -1;
+    unsigned char *challenge = sd_base64_decode(challenge_b64, &clen);
+    if (!challenge || clen == 0) {
+        free(challenge);
+        return NULL;
     }
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int maclen = 0;
-    HMAC(EVP_md5(), cred->password, (int)strlen(cred->password), challenge, clen, mac, &maclen);
+    HMAC(EVP_md5(), password, (int)strlen(password), challenge, clen, mac, &maclen);
     free(challenge);
     sd_buf answer = {0};
-    sd_buf_printf(&answer, "%s ", cred->username);
+    sd_buf_printf(&answer, "%s ", username);
     for (unsigned i = 0; i < maclen; i++)
         sd_buf_printf(&answer, "%02x", mac[i]);
     OPENSSL_cleanse(mac, sizeof mac);
     char *b64 = sd_base64_encode((const unsigned char *)answer.data, answer.len);
     sd_buf_free(&answer);
+    return b64;
+}
+
+static int auth_cram_md5(sd_conn *c, const sd_credentials *cred, sd_smtp_reply *r, const char **why)
+{
+    if (sd_smtp_command(c, "AUTH CRAM-MD5", NULL, r, why) < 0 || r->code != 334)
+        return r->code ? 0 : -1;
+    char *b64 = sd_sasl_cram_md5_answer(r->lines.len ? r->lines.items[0] : "", cred->username, cred->password);
+    if (!b64) {
+        /* say so to the server too, so that the session stays usable */
+        sd_smtp_reply cancel;
+        const char *ignored = NULL;
+        sd_smtp_command(c, "*", NULL, &cancel, &ignored);
+        sd_smtp_reply_clear(&cancel);
+        *why = "the server's CRAM-MD5 challenge is not valid base64";
+        return -1;
+    }
     int rc = send_secret(c, b64, "<redacted>", r, why);
     free(b64);
     return rc;

@@ -25,7 +25,14 @@ unsigned sd_auth_choose(unsigned offered, const sd_credentials *cred, unsigned f
 int sd_auth_run(sd_conn *c, unsigned mechanism, const sd_credentials *cred, sd_smtp_reply *final,
                 const char **why);
 
-/* Base64 helpers (RFC 4648); the result is a new string. */
+/* The CRAM-MD5 answer (RFC 2195) to a server's base64 challenge, in base64,
+ * or NULL when the challenge is not strict base64 or empty. */
+char *sd_sasl_cram_md5_answer(const char *challenge_b64, const char *username, const char *password);
+
+/* Base64 helpers (RFC 4648); the result is a new string. Decoding is
+ * strict (length, alphabet, padding) and returns NULL for anything else or
+ * for text longer than SD_BASE64_MAX; the result is NUL-terminated. */
+enum { SD_BASE64_MAX = 16384 };
 char *sd_base64_encode(const unsigned char *data, size_t len);
 unsigned char *sd_base64_decode(const char *text, size_t *len);
 
