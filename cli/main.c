@@ -11,6 +11,8 @@
 #include "cli/export.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "cli/secret.h"
+#include "diag/gate.h"
 #include "discover/discover.h"
 #include "net/tls.h"
 #include "net/trust.h"
@@ -83,6 +85,7 @@ static sd_diag_request diag_request(const sd_cli *cli, const sd_preset_db *prese
         .dns_servers = cli->dns_servers, .ca_file = cli->ca_file,
         .timeout_ms = cli->timeout_ms, .insecure = cli->insecure,
         .allow_plaintext_auth = cli->allow_plaintext_auth, .keep_transcript = cli->verbose,
+        .trust_discovered = cli->trust_discovered,
         .presets = presets, .knowledge = k,
     };
     return req;
@@ -119,6 +122,8 @@ static int finish_diagnosis(const sd_cli *cli, const sd_diag_result *r, const sd
 static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
 {
     sd_diag_request req = diag_request(cli, presets, k);
+    req.host_sources = SD_SRC_USER;
+    req.security_typed = cli->security != SD_SEC_UNKNOWN;
     sd_diag_result r;
     sd_error err;
     progress(cli, "checking", req.host);
@@ -132,6 +137,22 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
     int rc = finish_diagnosis(cli, &r, &tested, NULL);
     sd_diag_result_free(&r);
     return rc;
+}
+
+/* The credential gate's question, asked on a terminal before any password
+ * prompt, when a secret would go to a server nothing vouches for. */
+static sd_gate_answer ask_trust(const sd_cli *cli, const sd_server *best)
+{
+    bool secret = cli->password || cli->oauth2_token || cli->password_prompt_pending;
+    sd_gate_policy policy = {.trust_discovered = cli->trust_discovered};
+    if (!secret || !sd_gate_host_needs_consent(best->vouch, &policy) || !sd_terminal_interactive())
+        return SD_GATE_NOT_ASKED;
+    char *question = sd_xasprintf("%s was found only through %s. Send your %s to it?", best->host,
+                                  sd_gate_found_through(best->sources),
+                                  cli->oauth2_token && !cli->password ? "token" : "password");
+    int yes = sd_terminal_ask_yes(question);
+    free(question);
+    return yes < 0 ? SD_GATE_NOT_ASKED : yes ? SD_GATE_YES : SD_GATE_NO;
 }
 
 /* smtpdoctor ADDRESS: discover, then diagnose the best candidate, with the
@@ -159,13 +180,20 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         req.open_session = &d.kept->session;
         req.open_addresses = &d.kept->addresses;
     }
-    /* A password goes only to a server an authenticated source named, unless
-     * the user says otherwise. */
-    char *untrusted = NULL;
-    if (!best->trusted && !cli->trust_discovered)
-        untrusted = sd_xasprintf("an unauthenticated source (%s) named %s; add --trust-discovered to log in anyway",
-                                 sd_source_name(sd_source_primary(best->sources)), best->host);
-    req.untrusted_source = untrusted;
+    req.host_sources = best->sources;
+    req.host_authenticated = best->trusted;
+    req.host_ispdb_named = best->ispdb_named;
+    req.trust_discovered = cli->trust_discovered;
+    req.trust_answer = ask_trust(cli, best);
+    char *prompted = NULL;
+    if (cli->password_prompt_pending && !(best->vouch == SD_VOUCH_NONE && !cli->trust_discovered &&
+                                          req.trust_answer != SD_GATE_YES)) {
+        char *prompt = sd_xasprintf("Password for %s: ", cli->user);
+        prompted = sd_terminal_ask_secret(prompt);
+        free(prompt);
+        req.password = prompted;
+    }
+    req.password_not_asked = cli->password_prompt_pending && !prompted;
     sd_diag_result r;
     sd_error err;
     progress(cli, "checking", best->host);
@@ -174,14 +202,14 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     if (done < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         sd_discovery_free(&d);
-        free(untrusted);
+        sd_secret_free(prompted);
         return SD_EXIT_USAGE;
     }
     sd_server tested = tested_settings(&r, req.username, best->sources, best->trusted);
     int rc = finish_diagnosis(cli, &r, &tested, &d);
     sd_diag_result_free(&r);
     sd_discovery_free(&d);
-    free(untrusted);
+    sd_secret_free(prompted);
     return rc;
 }
 

@@ -10,19 +10,18 @@
 #include <idn2.h>
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
-#include <termios.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/strbuf.h"
 #include "common/util.h"
 #include "cli/export.h"
+#include "cli/secret.h"
 #include "net/dns.h"
-
-extern char **environ;
 
 enum {
     OPT_JSON = 256, OPT_DNS, OPT_CA, OPT_TIMEOUT, OPT_INSECURE, OPT_USER, OPT_PWFILE, OPT_PWSTDIN,
@@ -125,7 +124,7 @@ static void print_help(sd_command cmd)
                "       smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security MODE]\n"
                "       smtpdoctor presets [list | show DOMAIN]\n\n%s"
                "  --format FMT          the settings as form, msmtp, thunderbird, mutt, git, ...\n"
-               "  --trust-discovered    log in even where only unauthenticated sources led\n\n"
+               "  --trust-discovered    send the password to a server nothing vouches for\n\n"
                "Exit status: 0 the settings work, 1 a failure was diagnosed, 2 bad usage.\n"
                "'smtpdoctor COMMAND --help' and 'man smtpdoctor' tell more.\n", common);
     }
@@ -138,49 +137,6 @@ static void print_version(void)
     printf("libraries: %s, c-ares %s, libcurl %s, libxml2 %s, libidn2 %s\n",
            OpenSSL_version(OPENSSL_VERSION), ares_version(NULL), cv->version, LIBXML_DOTTED_VERSION,
            idn2_check_version(NULL));
-}
-
-/* The longest secret read: OAuth2 access tokens of some providers pass 2 KiB. */
-#define SECRET_MAX 8192
-
-/* The first line of a file descriptor, without the line end. It is read a
- * byte at a time into one buffer of fixed size, because stdio's buffer and a
- * growing buffer's realloc would leave copies of the secret in freed memory. */
-static char *read_secret(int fd)
-{
-    char *secret = sd_xmalloc(SECRET_MAX + 1);
-    size_t len = 0;
-    while (len < SECRET_MAX) {
-        ssize_t got = read(fd, secret + len, 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0 || secret[len] == '\n')
-            break;
-        len++;
-    }
-    if (len && secret[len - 1] == '\r')
-        len--;
-    OPENSSL_cleanse(secret + len, SECRET_MAX + 1 - len);
-    return secret;
-}
-
-/* A secret from the environment. The variable's text is wiped once copied:
- * it would otherwise stay readable in /proc/PID/environ and in a core dump.
- * The strings environ points to at start-up are the process's own writable
- * memory, so this goes through environ rather than getenv's result. */
-static char *take_secret_from_environment(const char *name)
-{
-    size_t name_len = strlen(name);
-    for (char **entry = environ; *entry; entry++) {
-        if (strncmp(*entry, name, name_len) != 0 || (*entry)[name_len] != '=')
-            continue;
-        char *value = *entry + name_len + 1;
-        char *copy = sd_xstrdup(value);
-        OPENSSL_cleanse(value, strlen(value));
-        unsetenv(name);
-        return copy;
-    }
-    return NULL;
 }
 
 static int parse_timeout(const char *s, int *ms)
@@ -257,25 +213,27 @@ static int check_file(const char *what, const char *path)
     return 0;
 }
 
-/* Frees a secret after wiping it. */
-static void free_secret(char *secret)
-{
-    if (secret)
-        OPENSSL_cleanse(secret, strlen(secret));
-    free(secret);
-}
-
-/* The first line of a file holding a secret, into *slot. */
+/* The first line of a file holding a secret, into *slot. A directory, or
+ * a file whose first line is empty, is a mistake worth saying at once: the
+ * login would otherwise fail in a way that looks like a wrong password. */
 static int read_secret_file(const char *what, const char *path, char **slot)
 {
     if (check_file(what, path) < 0)
         return -1;
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return usage_error("the %s %s is a directory", what, path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return usage_error("cannot open the %s %s", what, path);
-    free_secret(*slot);
-    *slot = read_secret(fd);
+    char *secret = sd_secret_read_fd(fd);
     close(fd);
+    if (!*secret) {
+        sd_secret_free(secret);
+        return usage_error("the %s %s is empty (its first line holds nothing)", what, path);
+    }
+    sd_secret_free(*slot);
+    *slot = secret;
     return 0;
 }
 
@@ -293,28 +251,6 @@ static int take_mail_address(char **slot, const char *option, const char *arg)
     *slot = sd_xstrdup(a.address);
     sd_address_free(&a);
     return 0;
-}
-
-/* Asks for the password on the terminal, without echo. */
-static char *prompt_secret(const char *user)
-{
-    int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
-    if (tty < 0)
-        return NULL;
-    struct termios old, quiet;
-    bool restore = tcgetattr(tty, &old) == 0;
-    if (restore) {
-        quiet = old;
-        quiet.c_lflag &= (tcflag_t)~ECHO;
-        tcsetattr(tty, TCSAFLUSH, &quiet);
-    }
-    dprintf(tty, "Password for %s: ", user);
-    char *secret = read_secret(tty);
-    if (restore)
-        tcsetattr(tty, TCSAFLUSH, &old);
-    dprintf(tty, "\n");
-    close(tty);
-    return secret;
 }
 
 static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *version, bool *pw_stdin)
@@ -428,7 +364,7 @@ static int command_from_word(const char *w, sd_command *cmd)
     return 0;
 }
 
-int sd_cli_parse(int argc, char **argv, sd_cli *cli)
+static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
 {
     memset(cli, 0, sizeof *cli);
     cli->timeout_ms = 10000;
@@ -477,17 +413,43 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
         cli->port = cli->host_port;
     }
     if (pw_stdin) {
-        free_secret(cli->password);
-        cli->password = read_secret(STDIN_FILENO);
-    } else if (!cli->password && getenv("SMTPDOCTOR_PASSWORD")) {
-        cli->password = take_secret_from_environment("SMTPDOCTOR_PASSWORD");
+        sd_secret_free(cli->password);
+        cli->password = sd_secret_read_fd(STDIN_FILENO);
+        if (!*cli->password)
+            return usage_error("--password-stdin read an empty line: no password");
+    } else if (!cli->password && *env_password) {
+        cli->password = *env_password;
+        *env_password = NULL;
     } else if (!cli->password && cli->user && isatty(STDIN_FILENO) && !cli->oauth2_token &&
                cli->command != SD_CMD_DISCOVER && cli->command != SD_CMD_PRESETS) {
-        cli->password = prompt_secret(cli->user);
+        /* smtpdoctor ADDRESS asks once it knows the server, after the trust
+         * question of the credential gate; diag asks now */
+        if (cli->command == SD_CMD_DEFAULT) {
+            cli->password_prompt_pending = true;
+        } else {
+            char *prompt = sd_xasprintf("Password for %s: ", cli->user);
+            cli->password = sd_terminal_ask_secret(prompt);
+            free(prompt);
+        }
     }
-    if (!cli->oauth2_token && getenv("SMTPDOCTOR_OAUTH2_TOKEN"))
-        cli->oauth2_token = take_secret_from_environment("SMTPDOCTOR_OAUTH2_TOKEN");
     return 0;
+}
+
+int sd_cli_parse(int argc, char **argv, sd_cli *cli)
+{
+    /* Both secret variables are taken out of the environment at once,
+     * whichever source ends up used, so that neither stays readable in
+     * /proc/PID/environ nor reaches a child process. */
+    char *env_password = sd_secret_take_env("SMTPDOCTOR_PASSWORD");
+    char *env_token = sd_secret_take_env("SMTPDOCTOR_OAUTH2_TOKEN");
+    int rc = parse(argc, argv, cli, &env_password);
+    if (rc == 0 && !cli->oauth2_token && env_token) {
+        cli->oauth2_token = env_token;
+        env_token = NULL;
+    }
+    sd_secret_free(env_password);
+    sd_secret_free(env_token);
+    return rc;
 }
 
 void sd_cli_free(sd_cli *cli)
@@ -499,8 +461,8 @@ void sd_cli_free(sd_cli *cli)
     free(cli->ispdb_url);
     free(cli->user);
     /* the secrets do not linger in freed memory */
-    free_secret(cli->password);
-    free_secret(cli->oauth2_token);
+    sd_secret_free(cli->password);
+    sd_secret_free(cli->oauth2_token);
     free(cli->send_to);
     free(cli->reply_to);
     free(cli->bcc);

@@ -169,4 +169,10 @@ void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r)
     printf("\n  %s\n", r->summary);
     if (r->remedy)
         printf("  %sWhat to do:%s %s\n", st.bold, st.reset, r->remedy);
+    /* The certificate is the diagnosis; say also what became of the password. */
+    for (size_t i = 0; i < r->checks.len; i++) {
+        const sd_check *c = &r->checks.items[i];
+        if (strcmp(c->code, "auth.withheld") == 0 && strcmp(r->code, c->code) != 0)
+            printf("  %sNote:%s %s. %s\n", st.bold, st.reset, c->message, c->remedy ? c->remedy : "");
+    }
 }

@@ -51,6 +51,9 @@ void sd_json_server(sd_json *j, const sd_server *s, const char *address)
             sd_json_string(j, sd_source_name(1u << i));
     sd_json_array_end(j);
     sd_json_kv_bool(j, "trusted", s->trusted);
+    /* who vouches for the host under the credential policy; null: nobody,
+     * so a password goes there only with --trust-discovered or a yes */
+    sd_json_kv_string(j, "vouched_by", sd_vouch_name(s->vouch));
     sd_json_kv_bool(j, "verified", s->verified);
     if (s->provider_id)
         sd_json_kv_string(j, "provider", s->provider_id);

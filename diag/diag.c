@@ -8,6 +8,7 @@
 
 #include "net/dns.h"
 #include "common/strbuf.h"
+#include "diag/gate.h"
 #include "net/auth.h"
 #include "net/send.h"
 #include "net/probe.h"
@@ -317,12 +318,130 @@ static void list_mechanisms(sd_buf *b, const sd_smtp_caps *caps)
         sd_buf_printf(b, "%s%s", i ? " " : "", caps->auth_names.items[i]);
 }
 
+/* The gate's view of this request. */
+static sd_vouch host_vouch(const sd_diag_request *req, const sd_diag_result *r)
+{
+    sd_host_facts facts = {
+        .host = r->host, .domain = req->address ? req->address->domain : NULL,
+        .sources = req->host_sources ? req->host_sources : SD_SRC_USER,
+        .authenticated = req->host_authenticated, .ispdb_named = req->host_ispdb_named,
+    };
+    return sd_vouch_for(&facts, req->presets);
+}
+
+static sd_gate_policy gate_policy(const sd_diag_request *req)
+{
+    sd_gate_policy p = {
+        .insecure = req->insecure, .trust_discovered = req->trust_discovered,
+        .allow_plaintext_auth = req->allow_plaintext_auth,
+        .plain_typed = req->security_typed && req->security == SD_SEC_PLAIN,
+        .answer = (sd_gate_answer)req->trust_answer,
+    };
+    return p;
+}
+
+/* The auth check for a secret the gate kept back. */
+static void withheld_check(const sd_diag_request *req, sd_diag_result *r, const sd_session *s,
+                           sd_gate_verdict verdict, const char *target)
+{
+    switch (verdict) {
+    case SD_GATE_WITHHOLD_PLAINTEXT:
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.plaintext_refused",
+                     sd_xasprintf(req->allow_plaintext_auth
+                                  ? "the password was not sent: the connection is not encrypted, and --allow-plaintext-auth "
+                                    "counts only with --security plain typed on the command line"
+                                  : "the password was not sent: the connection is not encrypted"));
+        break;
+    case SD_GATE_WITHHOLD_CERT:
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.withheld",
+                     sd_xasprintf("the password was not sent, because the certificate of %s did not verify (%s)",
+                                  r->host, s->tls.verify_error_count ? "see the certificate check"
+                                                                     : "it does not name this host"));
+        break;
+    case SD_GATE_WITHHOLD_TAMPERED:
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.withheld",
+                     sd_xasprintf("the password was not sent, because the STARTTLS exchange was tampered with"));
+        break;
+    default: {
+        const char *domain = req->address ? req->address->domain : NULL;
+        char *outside = domain ? sd_xasprintf(", outside your domain %s,", domain) : sd_xstrdup("");
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.untrusted_server",
+                     sd_xasprintf("%s%s was named only by %s%s", r->host, outside,
+                                  sd_gate_named_by(req->host_sources),
+                                  req->trust_answer == SD_GATE_NO ? ", and you answered no" : ""));
+        free(outside);
+        break;
+    }
+    }
+}
+
+/* AUTH through the gate: the mechanism, the exchange and its check. */
+static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, const char *target,
+                  const char *mechs)
+{
+    /* The gate first: where the secret may not go, which mechanism would
+     * have been used does not matter. */
+    sd_gate_policy policy = gate_policy(req);
+    sd_gate_session facts = sd_gate_session_facts(s);
+    sd_gate_verdict verdict = sd_gate_decide(host_vouch(req, r), &facts, &policy);
+    if (verdict != SD_GATE_SEND) {
+        withheld_check(req, r, s, verdict, target);
+        return false;
+    }
+    if (!req->password && !req->oauth2_token) {       /* not asked for: cannot happen when sent */
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
+                     sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs));
+        return true;
+    }
+    sd_credentials cred = {
+        .username = req->username ? req->username : "", .password = req->password,
+        .oauth2_token = req->oauth2_token, .host = r->host, .port = r->port,
+    };
+    unsigned mech = sd_auth_choose(s->caps.auth, &cred, req->auth_mech);
+    if (!mech) {
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.mechanism_unsupported",
+                     sd_xasprintf("the server offers %s; with %s smtpdoctor can use %s", mechs,
+                                  req->oauth2_token ? "a token" : "a password",
+                                  req->auth_mech ? sd_auth_name(req->auth_mech)
+                                  : req->oauth2_token ? "OAUTHBEARER XOAUTH2" : "CRAM-MD5 PLAIN LOGIN"));
+        return false;
+    }
+    sd_smtp_reply reply;
+    const char *why = NULL;
+    int64_t start = sd_now_ms();
+    int rc = sd_gate_login(host_vouch(req, r), &policy, s, mech, &cred, &reply, &why, &verdict);
+    bool ok = false;
+    if (rc == 1) {
+        withheld_check(req, r, s, verdict, target);
+        return false;
+    }
+    r->auth_mechanism = sd_xstrdup(sd_auth_name(mech));
+    if (rc < 0) {
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.failed",
+                     sd_xasprintf("the connection broke during AUTH %s: %s", sd_auth_name(mech), why));
+    } else if (reply.code == 235) {
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_PASS, "auth.ok",
+                     sd_xasprintf("logged in as %s with %s%s", cred.username, sd_auth_name(mech),
+                                  policy.answer == SD_GATE_YES ? " (you agreed to send the password to this server)"
+                                  : req->insecure && !facts.cert_verified
+                                  ? ", over a connection whose certificate did not verify (--insecure)" : ""));
+        ok = true;
+    } else {
+        char *what = sd_xasprintf("AUTH %s as %s", sd_auth_name(mech), cred.username);
+        reply_check(req, r, "auth", "auth", &reply, what);
+        free(what);
+    }
+    r->checks.items[r->checks.len - 1].elapsed_ms = sd_now_ms() - start;
+    sd_smtp_reply_clear(&reply);
+    return ok;
+}
+
 /* Returns true when the login worked (or was not needed for a send). */
 static bool auth_step(const sd_diag_request *req, sd_diag_result *r, sd_session *s)
 {
     char *target = target_of(r->host, r->port);
-    bool encrypted = s->tls_attempted && s->tls.outcome == SD_TLS_OK;
-    bool have_secret = req->password || req->oauth2_token;
+    bool encrypted = sd_gate_session_facts(s).encrypted;
+    bool have_secret = req->password || req->oauth2_token || req->password_not_asked;
     bool ok = false;
     sd_buf mechs = {0};
     list_mechanisms(&mechs, &s->caps);
@@ -335,43 +454,8 @@ static bool auth_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
         sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
                      sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs.data));
         ok = true;
-    } else if (req->untrusted_source) {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.untrusted_server", sd_xstrdup(req->untrusted_source));
-    } else if (!encrypted && !req->allow_plaintext_auth) {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.plaintext_refused",
-                     sd_xasprintf("the password was not sent: the connection is not encrypted"));
     } else {
-        sd_credentials cred = {
-            .username = req->username ? req->username : "", .password = req->password,
-            .oauth2_token = req->oauth2_token, .host = r->host, .port = r->port,
-        };
-        unsigned mech = sd_auth_choose(s->caps.auth, &cred, req->auth_mech);
-        if (!mech) {
-            sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.mechanism_unsupported",
-                         sd_xasprintf("the server offers %s; with %s smtpdoctor can use %s", mechs.data,
-                                      req->oauth2_token ? "a token" : "a password",
-                                      req->auth_mech ? sd_auth_name(req->auth_mech)
-                                      : req->oauth2_token ? "OAUTHBEARER XOAUTH2" : "CRAM-MD5 PLAIN LOGIN"));
-        } else {
-            r->auth_mechanism = sd_xstrdup(sd_auth_name(mech));
-            sd_smtp_reply reply;
-            const char *why = NULL;
-            int64_t start = sd_now_ms();
-            if (sd_auth_run(&s->conn, mech, &cred, &reply, &why) < 0) {
-                sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.failed",
-                             sd_xasprintf("the connection broke during AUTH %s: %s", sd_auth_name(mech), why));
-            } else if (reply.code == 235) {
-                sd_check_add(&r->checks, "auth", target, SD_CHECK_PASS, "auth.ok",
-                             sd_xasprintf("logged in as %s with %s", cred.username, sd_auth_name(mech)));
-                ok = true;
-            } else {
-                char *what = sd_xasprintf("AUTH %s as %s", sd_auth_name(mech), cred.username);
-                reply_check(req, r, "auth", "auth", &reply, what);
-                free(what);
-            }
-            r->checks.items[r->checks.len - 1].elapsed_ms = sd_now_ms() - start;
-            sd_smtp_reply_clear(&reply);
-        }
+        ok = login(req, r, s, target, mechs.data);
     }
     sd_buf_free(&mechs);
     free(target);
@@ -382,8 +466,13 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
 {
     char *target = target_of(r->host, r->port);
     if (!auth_ok) {
+        const sd_check *auth = r->checks.len ? &r->checks.items[r->checks.len - 1] : NULL;
+        bool withheld = auth && strcmp(auth->layer, "auth") == 0 &&
+                        (strcmp(auth->code, "auth.withheld") == 0 || strcmp(auth->code, "auth.untrusted_server") == 0 ||
+                         strcmp(auth->code, "auth.plaintext_refused") == 0);
         sd_check_add(&r->checks, "send", target, SD_CHECK_SKIP, "send.skipped",
-                     sd_xasprintf("the test message was not sent, because the login failed"));
+                     sd_xasprintf("the test message was not sent, because %s",
+                                  withheld ? "the password was not sent" : "the login failed"));
         free(target);
         return;
     }

@@ -50,8 +50,16 @@ typedef struct sd_diag_request {
     const sd_address *address;     /* may be NULL */
     const char *username, *password, *oauth2_token;
     unsigned auth_mech;            /* a forced SD_AUTH_* mechanism, or 0 */
-    const char *untrusted_source;  /* set: the server came only from this unauthenticated
-                                      source, so no password goes to it */
+    /* For the credential gate (diag/gate.h): where the host came from and
+     * what the user said. diag --host: SD_SRC_USER. */
+    unsigned host_sources;         /* SD_SRC_* that named the host */
+    bool host_authenticated;       /* one of them was an authenticated source */
+    bool host_ispdb_named;         /* an ISPDB document (https) named it */
+    bool security_typed;           /* the security setting was typed by the user */
+    bool trust_discovered;
+    int trust_answer;              /* sd_gate_answer to the trust question */
+    bool password_not_asked;       /* the user has a password, but was not asked for it
+                                      because the gate keeps it back from this host */
     const char *send_to, *from, *reply_to, *bcc;   /* the test message */
     const char *dns_servers, *ca_file;
     int timeout_ms;

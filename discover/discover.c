@@ -1,7 +1,6 @@
 #include "discover/discover.h"
 
 #include <curl/curl.h>
-#include <libpsl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,6 +10,7 @@
 
 #include "common/strbuf.h"
 #include "discover/autoconfig.h"
+#include "discover/vouch.h"
 #include "net/dns.h"
 #include "net/http.h"
 #include "net/probe.h"
@@ -74,7 +74,8 @@ typedef struct fetch_ctx {
     run *r;
     slot where;
     unsigned source;
-    bool trusted_base;        /* e.g. the MX answer was authenticated */
+    bool trusted_base;        /* the way to the URL was authenticated (e.g. the MX answer) */
+    bool ispdb;               /* the document is the ISPDB's */
     char *url;
     int redirects;            /* Autodiscover's own redirects */
     char *address;            /* Autodiscover: the address asked about */
@@ -275,6 +276,7 @@ static void on_autoconfig(void *arg, const sd_http_result *res)
         sd_server *s = &ac.servers.items[i];
         s->sources = f->source;
         s->trusted = res->all_https && f->trusted_base;
+        s->ispdb_named = f->ispdb && res->all_https;
         if (s->protocol == SD_PROTO_SMTP)
             smtp++;
         add_found(r, f->where, s);
@@ -297,10 +299,16 @@ static char *escaped_address(const sd_address *a)
     return s;
 }
 
-static void fetch_autoconfig(run *r, slot where, unsigned source, bool trusted_base, const char *url)
+static void fetch_document(run *r, slot where, unsigned source, bool trusted_base, bool ispdb, const char *url)
 {
     fetch_ctx *f = new_fetch(r, where, source, trusted_base, url);
+    f->ispdb = ispdb;
     sd_http_get(r->http, url, on_autoconfig, f);
+}
+
+static void fetch_autoconfig(run *r, slot where, unsigned source, bool trusted_base, const char *url)
+{
+    fetch_document(r, where, source, trusted_base, false, url);
 }
 
 static char *ispdb_url_for(const char *base, const char *domain)
@@ -322,7 +330,7 @@ static void fetch_ispdb(run *r, slot where, unsigned source, bool trusted_base, 
     if (!ispdb_enabled(r))
         return;
     char *url = ispdb_url_for(r->opts->ispdb_url ? r->opts->ispdb_url : SD_DEFAULT_ISPDB_URL, domain);
-    fetch_autoconfig(r, where, source, trusted_base, url);
+    fetch_document(r, where, source, trusted_base, true, url);
     free(url);
 }
 
@@ -343,7 +351,7 @@ static char *xml_escaped(const char *s)
     return sd_buf_take(&b);
 }
 
-static void post_autodiscover(run *r, const char *url, const char *address, int redirects);
+static void post_autodiscover(run *r, const char *url, const char *address, int redirects, bool trusted_base);
 
 static void on_autodiscover(void *arg, const sd_http_result *res)
 {
@@ -365,16 +373,18 @@ static void on_autodiscover(void *arg, const sd_http_result *res)
     } else if ((redirect_url || redirect_addr) && f->redirects < MAX_AUTODISCOVER_REDIRECTS) {
         report(r, SD_SRC_AUTODISCOVER, f->url, false, res->elapsed_ms, "redirects to %s",
                redirect_url ? redirect_url : redirect_addr);
+        /* a redirect is as trustworthy as the document that said it */
+        bool trusted = f->trusted_base && res->all_https;
         if (redirect_url && strncmp(redirect_url, "https://", 8) == 0)
-            post_autodiscover(r, redirect_url, f->address, f->redirects + 1);
+            post_autodiscover(r, redirect_url, f->address, f->redirects + 1, trusted);
         else if (redirect_addr)
-            post_autodiscover(r, f->url, redirect_addr, f->redirects + 1);
+            post_autodiscover(r, f->url, redirect_addr, f->redirects + 1, trusted);
     } else {
         size_t smtp = 0;
         for (size_t i = 0; i < list.len; i++) {
             sd_server *s = &list.items[i];
             s->sources = SD_SRC_AUTODISCOVER;
-            s->trusted = res->all_https;
+            s->trusted = res->all_https && f->trusted_base;
             smtp += s->protocol == SD_PROTO_SMTP;
             add_found(r, SLOT_AUTODISCOVER, s);
         }
@@ -387,7 +397,7 @@ static void on_autodiscover(void *arg, const sd_http_result *res)
     free_fetch(f);
 }
 
-static void post_autodiscover(run *r, const char *url, const char *address, int redirects)
+static void post_autodiscover(run *r, const char *url, const char *address, int redirects, bool trusted_base)
 {
     char *esc = xml_escaped(address);
     char *body = sd_xasprintf(
@@ -396,7 +406,7 @@ static void post_autodiscover(run *r, const char *url, const char *address, int 
         "  <Request>\n    <EMailAddress>%s</EMailAddress>\n"
         "    <AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>\n"
         "  </Request>\n</Autodiscover>\n", esc);
-    fetch_ctx *f = new_fetch(r, SLOT_AUTODISCOVER, SD_SRC_AUTODISCOVER, true, url);
+    fetch_ctx *f = new_fetch(r, SLOT_AUTODISCOVER, SD_SRC_AUTODISCOVER, trusted_base, url);
     f->redirects = redirects;
     f->address = sd_xstrdup(address);
     sd_http_post(r->http, url, body, "text/xml; charset=utf-8", on_autodiscover, f);
@@ -469,26 +479,13 @@ static void on_autodiscover_srv(void *arg, const char *name, int type, const sd_
             best = &ans->srv[i];
     if (strcmp(best->target, ".") == 0)
         return;
+    /* https proves the host is the one DNS named; it says nothing of
+     * whether DNS named the right one. Only a validated answer, or a target
+     * inside the address's own domain, makes the document authenticated. */
+    bool trusted = ans->authenticated || sd_host_in_registrable_domain(best->target, r->addr->domain);
     char *url = sd_xasprintf("https://%s/autodiscover/autodiscover.xml", best->target);
-    post_autodiscover(r, url, r->addr->address, 0);
+    post_autodiscover(r, url, r->addr->address, 0, trusted);
     free(url);
-}
-
-static psl_ctx_t *psl_handle;
-
-static void load_public_suffixes(void)
-{
-    /* Debian's publicsuffix data when installed, else libpsl's built-in copy */
-    psl_handle = psl_latest(NULL);
-    if (!psl_handle)
-        psl_handle = (psl_ctx_t *)psl_builtin();
-}
-
-static const psl_ctx_t *public_suffixes(void)
-{
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-    pthread_once(&once, load_public_suffixes);
-    return psl_handle;
 }
 
 /* The MX tells who runs the mail of a custom domain: look its parent domain
@@ -511,7 +508,7 @@ static void on_mx(void *arg, const char *name, int type, const sd_dns_answer *an
     r->mx_trusted = ans->authenticated;
     const char *dot = strchr(mx, '.');
     const char *parent = dot ? dot + 1 : mx;
-    const char *base = psl_registrable_domain(public_suffixes(), mx);
+    const char *base = sd_registrable_domain(mx);
     if (!base)
         base = parent;
     const sd_preset *p = sd_preset_find_mx(r->opts->presets, mx);
@@ -592,10 +589,10 @@ static void start_sources(run *r)
     fetch_ispdb(r, SLOT_ISPDB, SD_SRC_ISPDB, true, d);
 
     url = sd_xasprintf("https://autodiscover.%s/autodiscover/autodiscover.xml", d);
-    post_autodiscover(r, url, r->addr->address, 0);
+    post_autodiscover(r, url, r->addr->address, 0, true);
     free(url);
     url = sd_xasprintf("https://%s/autodiscover/autodiscover.xml", d);
-    post_autodiscover(r, url, r->addr->address, 0);
+    post_autodiscover(r, url, r->addr->address, 0, true);
     free(url);
     char *name = sd_xasprintf("_autodiscover._tcp.%s", d);
     sd_resolver_query(r->resolver, name, SD_DNS_SRV, on_autodiscover_srv, r);
@@ -690,6 +687,7 @@ static void mark_unresolvable(run *r)
         const host_entry *h = find_host(r, c->host);
         if (c->protocol != SD_PROTO_SMTP || !h || !h->done || h->status == SD_DNS_OK)
             continue;
+        c->unresolved = true;
         if (c->provider_id) {
             /* The provider's server exists: the look-up failing says more
              * about this network's DNS than about the provider. */
@@ -699,6 +697,20 @@ static void mark_unresolvable(run *r)
             c->probe_failed = true;
             c->probe_note = sd_xasprintf("%s: %s", c->host, sd_dns_status_text(h->status));
         }
+    }
+}
+
+/* Who vouches for each candidate's host, for the ranking and for the
+ * credential gate later on. */
+static void assign_vouch(run *r)
+{
+    for (size_t i = 0; i < r->out->servers.len; i++) {
+        sd_server *c = &r->out->servers.items[i];
+        sd_host_facts facts = {
+            .host = c->host, .domain = r->addr->domain, .sources = c->sources,
+            .authenticated = c->trusted, .ispdb_named = c->ispdb_named,
+        };
+        c->vouch = sd_vouch_for(&facts, r->opts->presets);
     }
 }
 
@@ -859,9 +871,11 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
     sd_resolver_free(r->resolver);
     merge_sources(r);
     mark_unresolvable(r);
+    assign_vouch(r);
     sd_server_list_rank(&out->servers);
     if (opts->probe) {
         probe_candidates(r);
+        assign_vouch(r);
         sd_server_list_rank(&out->servers);
     }
     sd_probe_free(r->probes);          /* started, but probing was cut short */

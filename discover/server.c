@@ -80,6 +80,9 @@ static void merge_into(sd_server *into, const sd_server *s)
         into->provider_id = sd_xstrdup(s->provider_id);
     into->sources |= s->sources;
     into->trusted = into->trusted || s->trusted;
+    into->ispdb_named = into->ispdb_named || s->ispdb_named;
+    if (s->vouch != SD_VOUCH_NONE && (into->vouch == SD_VOUCH_NONE || s->vouch < into->vouch))
+        into->vouch = s->vouch;
     into->verified = into->verified || s->verified;
 }
 
@@ -110,6 +113,14 @@ static int security_rank(sd_security s)
     }
 }
 
+/* Twice the source tier, so that a demoted host fits between the presets
+ * and ISPDB (tier 2) and the MX-based candidates (tier 3). */
+static int effective_tier(const sd_server *s)
+{
+    int tier = 2 * sd_source_tier(sd_source_primary(s->sources));
+    return s->demoted && tier < 5 ? 5 : tier;
+}
+
 static int compare_servers(const void *pa, const void *pb)
 {
     const sd_server *a = pa, *b = pb;
@@ -118,7 +129,7 @@ static int compare_servers(const void *pa, const void *pb)
     if (a->probe_failed != b->probe_failed)
         return a->probe_failed ? 1 : -1;
     unsigned sa = sd_source_primary(a->sources), sb = sd_source_primary(b->sources);
-    int ta = sd_source_tier(sa), tb = sd_source_tier(sb);
+    int ta = effective_tier(a), tb = effective_tier(b);
     if (ta != tb)
         return ta - tb;
     int ra = security_rank(a->security), rb = security_rank(b->security);
@@ -134,6 +145,15 @@ static int compare_servers(const void *pa, const void *pb)
 
 void sd_server_list_rank(sd_server_list *l)
 {
+    bool known_provider_resolves = false;
+    for (size_t i = 0; i < l->len; i++) {
+        const sd_server *s = &l->items[i];
+        if (s->protocol == SD_PROTO_SMTP && (s->vouch == SD_VOUCH_PRESET || s->vouch == SD_VOUCH_ISPDB) &&
+            !s->unresolved && !s->probe_failed)
+            known_provider_resolves = true;
+    }
+    for (size_t i = 0; i < l->len; i++)
+        l->items[i].demoted = known_provider_resolves && l->items[i].vouch == SD_VOUCH_NONE;
     if (l->len > 1)
         qsort(l->items, l->len, sizeof *l->items, compare_servers);
 }

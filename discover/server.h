@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "common/model.h"
+#include "discover/vouch.h"
 
 typedef struct sd_server {
     sd_protocol protocol;
@@ -19,6 +20,10 @@ typedef struct sd_server {
     unsigned auth;          /* SD_AUTH_* mask; 0 when unknown */
     unsigned sources;       /* SD_SRC_* mask of every source that named it */
     bool trusted;           /* named by at least one authenticated source */
+    bool ispdb_named;       /* an ISPDB document fetched over https named it */
+    sd_vouch vouch;         /* who vouches for the host (set by discovery before ranking) */
+    bool unresolved;        /* its host name did not resolve in this run */
+    bool demoted;           /* ranked below the known providers' hosts (see rank) */
     bool verified;          /* a probe of this run saw it answer as described */
     bool probe_failed;      /* a probe of this run saw it fail */
     char *probe_note;       /* what the probe saw, one sentence; may be NULL */
@@ -37,7 +42,9 @@ typedef struct sd_server_list {
 void sd_server_list_add(sd_server_list *l, const sd_server *s);
 /* Orders the list best first: working before failed, then the source tier
  * (what the domain publishes, presets and ISPDB, MX-based, guesses), then
- * implicit TLS before STARTTLS before plain, then the source's own order. */
+ * implicit TLS before STARTTLS before plain, then the source's own order.
+ * A host nothing vouches for (vouch NONE) never outranks a preset or ISPDB
+ * host that resolves: it goes below them, whatever source named it. */
 void sd_server_list_rank(sd_server_list *l);
 void sd_server_list_free(sd_server_list *l);
 /* Moves every entry of `from` into `to` (merging) and empties `from`. */

@@ -375,6 +375,12 @@ static long watch_first_read(BIO *b, int oper, const char *argp, size_t len, int
 
 int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info)
 {
+    /* Bytes already read past the reply that let TLS start came before the
+     * handshake, in plain text: whoever sent them (a man in the middle can)
+     * would have them read as the first answers inside TLS. */
+    if (c->in.len > 0)
+        return tls_fail(info, SD_TLS_INJECTED, "plain text came after the server's 220 reply to STARTTLS, "
+                                               "before the TLS handshake");
     SSL *ssl = sd_tls_new_session(ctx, sni_host, info);
     if (!ssl)
         return tls_fail(info, SD_TLS_FAILED, "cannot create a TLS session");

@@ -57,7 +57,9 @@ int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **wh
 /* Sends all of buf. */
 int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
 
-/* Starts TLS as a client on the open connection. */
+/* Starts TLS as a client on the open connection. Fails with
+ * SD_TLS_INJECTED when unread bytes are already buffered: nothing read in
+ * plain text may ever be taken as said inside TLS. */
 int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info);
 
 const char *sd_tcp_status_code(sd_tcp_status s);   /* "refused", "timeout", ... */

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ struct sd_resolver {
     size_t pending;
     int timeout_ms;
     bool system_config;   /* no --dns-server: resolve host names as the system does */
+    bool ad_trusted;      /* the servers' DNSSEC AD bit may be believed (see below) */
 };
 
 typedef struct query {
@@ -106,6 +108,77 @@ static char *server_list(const char *servers, sd_error *err)
     return sd_buf_take(&out);
 }
 
+bool sd_dns_options_trust_ad(const char *text)
+{
+    /* resolv.conf: "options ndots:2 trust-ad"; RES_OPTIONS: "trust-ad ndots:2" */
+    bool options_line = strncmp(text, "options", 7) != 0;   /* RES_OPTIONS has no keyword */
+    const char *p = text;
+    while (*p) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char *line = sd_xstrndup(p, n);
+        char *save = NULL;
+        char *word = strtok_r(line, " \t\r", &save);
+        bool in_options = options_line;
+        if (word && strcmp(word, "options") == 0) {
+            in_options = true;
+            word = strtok_r(NULL, " \t\r", &save);
+        }
+        bool found = false;
+        for (; in_options && word && !found; word = strtok_r(NULL, " \t\r", &save))
+            found = strcmp(word, "trust-ad") == 0;
+        free(line);
+        if (found)
+            return true;
+        p += n + (end ? 1 : 0);
+    }
+    return false;
+}
+
+static bool system_trusts_ad(void)
+{
+    const char *env = getenv("RES_OPTIONS");
+    if (env && sd_dns_options_trust_ad(env))
+        return true;
+    FILE *f = fopen("/etc/resolv.conf", "re");
+    if (!f)
+        return false;
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f))
+        found = strncmp(line, "options", 7) == 0 && sd_dns_options_trust_ad(line);
+    fclose(f);
+    return found;
+}
+
+static bool is_loopback_server(const struct ares_addr_port_node *n)
+{
+    if (n->family == AF_INET)
+        return (ntohl(n->addr.addr4.s_addr) >> 24) == 127;
+    if (n->family == AF_INET6)
+        return memcmp(&n->addr.addr6, &in6addr_loopback, sizeof in6addr_loopback) == 0;
+    return false;
+}
+
+/* The AD bit is the resolver's word that it validated the answer; it is
+ * worth something only when the path to the resolver cannot be tampered
+ * with: a resolver on this machine, or one the administrator declared
+ * trustworthy with "options trust-ad" (glibc's rule). A café's resolver,
+ * or anything on the way to it, can set the bit on a forged answer. */
+static bool servers_trusted_for_ad(ares_channel channel, bool system_config)
+{
+    if (system_config && system_trusts_ad())
+        return true;
+    struct ares_addr_port_node *servers = NULL;
+    if (ares_get_servers_ports(channel, &servers) != ARES_SUCCESS)
+        return false;
+    bool all_loopback = servers != NULL;
+    for (struct ares_addr_port_node *n = servers; n; n = n->next)
+        all_loopback = all_loopback && is_loopback_server(n);
+    ares_free_data(servers);
+    return all_loopback;
+}
+
 static void library_init(void)
 {
     ares_library_init(ARES_LIB_INIT_ALL);
@@ -151,6 +224,7 @@ sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err)
             return NULL;
         }
     }
+    r->ad_trusted = servers_trusted_for_ad(r->channel, r->system_config);
     return r;
 }
 
@@ -317,6 +391,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, i
     sd_dns_answer a;
     if (status == ARES_SUCCESS) {
         sd_dns_answer_parse(q->type, buf, len, &a);
+        a.authenticated = a.authenticated && q->r->ad_trusted;
     } else {
         memset(&a, 0, sizeof a);
         a.status = status_from_ares(status);

@@ -37,7 +37,8 @@ typedef struct sd_dns_mx {
 
 typedef struct sd_dns_answer {
     sd_dns_status status;
-    bool authenticated;       /* the AD bit was set */
+    bool authenticated;       /* the AD bit was set by a resolver whose word counts:
+                                 on loopback, or with "options trust-ad" */
     sd_dns_srv *srv;
     size_t srv_count;
     sd_dns_mx *mx;            /* sorted by preference */
@@ -56,6 +57,9 @@ typedef void (*sd_dns_callback)(void *arg, const char *name, int type, const sd_
  * --dns-server option takes it. timeout_ms bounds each query. */
 sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err);
 void sd_resolver_free(sd_resolver *r);
+/* Whether a resolv.conf "options" line, or the value of RES_OPTIONS (the
+ * same words without the keyword), holds "trust-ad". */
+bool sd_dns_options_trust_ad(const char *text);
 /* Checks a --dns-server value without asking anything. */
 int sd_dns_servers_valid(const char *servers, sd_error *err);   /* pending queries end with SD_DNS_ERROR */
 

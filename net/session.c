@@ -97,6 +97,23 @@ static int start_tls(const sd_session_request *req, sd_session *s)
     return fail(s, tls_failure_code(&s->tls), sd_xstrdup(s->tls.error));
 }
 
+/* After "220" to STARTTLS the next bytes must be the server's TLS
+ * handshake. Plain text there, already buffered or arriving first, is
+ * injected: the session ends, because a plaintext attacker could choose
+ * what the client reads as the answers inside TLS. */
+static int start_tls_after_starttls(const sd_session_request *req, sd_session *s)
+{
+    if (start_tls(req, s) == 0)
+        return 0;
+    if (s->tls.outcome == SD_TLS_INJECTED || s->tls.outcome == SD_TLS_PLAINTEXT_REPLY) {
+        s->tls.outcome = SD_TLS_INJECTED;
+        return fail(s, "tls.starttls_injected",
+                    sd_xasprintf("%s port %d sent plain text after its 220 reply to STARTTLS, before the TLS "
+                                 "handshake", req->host, req->port));
+    }
+    return -1;
+}
+
 /* After the greeting: EHLO, and STARTTLS when wanted and offered. */
 static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_security want)
 {
@@ -120,7 +137,7 @@ static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_s
     if (s->last_reply.code != 220)
         return fail(s, "tls.starttls_unavailable", sd_xasprintf("the server refused STARTTLS: %d %s",
                                                                 s->last_reply.code, s->last_reply.text));
-    if (start_tls(req, s) < 0)
+    if (start_tls_after_starttls(req, s) < 0)
         return -1;
     return ehlo(s);
 }

@@ -171,7 +171,10 @@ void sd_tls_check_leaf(X509 *leaf, const char *host, sd_tls_info *info)
     if (is_ip_literal(host))
         info->name_matches = X509_check_ip_asc(leaf, host, 0) == 1;
     else
-        info->name_matches = X509_check_host(leaf, host, 0, 0, NULL) == 1;
+        /* SANs only (RFC 6125: a certificate with DNS names is never
+         * matched on its subject CN), and no "mail*.example" wildcards */
+        info->name_matches = X509_check_host(leaf, host, 0, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+                                             X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
     int days = 0, secs = 0;
     if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(leaf)))
         info->days_left = days;

@@ -18,6 +18,7 @@ typedef enum sd_tls_outcome {
     SD_TLS_FAILED,            /* the handshake failed for another reason */
     SD_TLS_TIMEOUT,
     SD_TLS_CLOSED,            /* the peer closed or reset the connection */
+    SD_TLS_INJECTED,          /* plaintext came after the STARTTLS reply, before the handshake */
 } sd_tls_outcome;
 
 enum { SD_TLS_MAX_ERRORS = 8, SD_TLS_MAX_CHAIN = 8 };

@@ -297,6 +297,15 @@ const sd_preset *sd_preset_find_mx(const sd_preset_db *db, const char *mx_host)
     return NULL;
 }
 
+const sd_preset *sd_preset_find_server_host(const sd_preset_db *db, const char *host)
+{
+    for (size_t i = db->len; i-- > 0;)
+        for (size_t k = 0; k < db->items[i].server_count; k++)
+            if (sd_str_ieq(db->items[i].servers[k].host, host))
+                return &db->items[i];
+    return NULL;
+}
+
 const sd_preset *sd_preset_find_id(const sd_preset_db *db, const char *id)
 {
     for (size_t i = db->len; i-- > 0;)

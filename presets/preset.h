@@ -63,6 +63,8 @@ void sd_preset_db_free(sd_preset_db *db);
 const sd_preset *sd_preset_find_domain(const sd_preset_db *db, const char *domain);
 const sd_preset *sd_preset_find_mx(const sd_preset_db *db, const char *mx_host);
 const sd_preset *sd_preset_find_id(const sd_preset_db *db, const char *id);
+/* The preset one of whose servers (any protocol) is host, or NULL. */
+const sd_preset *sd_preset_find_server_host(const sd_preset_db *db, const char *host);
 
 const char *sd_preset_status_name(sd_preset_status s);   /* ok, preparation, broken */
 

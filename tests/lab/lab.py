@@ -77,6 +77,7 @@ class Lab:
         self.fault_dns = []
         self.mtas = []
         self.delayer = None
+        self.extra_addresses = []
 
     # -- DNS ------------------------------------------------------------
     def host(self, name, ip):
@@ -158,6 +159,13 @@ class Lab:
             self.delayer.wait(timeout=10)
             self.delayer = None
 
+    def address(self, ip):
+        """One more address for the namespace, given to lo at start(): a
+        server that is not on loopback (127.0.0.0/8) to the program, e.g.
+        192.0.2.53. This kernel has no dummy interfaces; the namespace, and
+        the address with it, ends with the test run."""
+        self.extra_addresses.append(ip)
+
     def dns_responder(self, ip, answers, default_rcode=3):
         """A DNS server on ip with hand-made answers (see dnsfault.py)."""
         from dnsfault import FaultDns
@@ -180,6 +188,8 @@ class Lab:
     # -- life cycle ------------------------------------------------------
     def start(self):
         subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+        for ip in self.extra_addresses:
+            subprocess.run(["ip", "addr", "add", f"{ip}/32", "dev", "lo"], check=True)
         if self.nft_rules:
             script = "table inet lab {\n chain input {\n  type filter hook input priority 0;\n"
             script += "".join(f"  {r}\n" for r in self.nft_rules) + " }\n}\n"
@@ -252,15 +262,38 @@ class Lab:
         e.update(env or {})
         return e
 
-    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False, hosts_file=None):
-        cmd = self.command(*args, dns=dns, ca=ca)
-        e = self.environment(env)
+    def _prefix(self):
+        """What runs the program: SMTPDOCTOR_WRAPPER, and valgrind (with an
+        empty folder for its logs) when SMTPDOCTOR_VALGRIND=1."""
         prefix = os.environ.get("SMTPDOCTOR_WRAPPER", "").split()
         logs = os.path.join(self.dir, "valgrind")
         if VALGRIND:
             shutil.rmtree(logs, ignore_errors=True)
             os.makedirs(logs)
             prefix = VALGRIND_COMMAND + [f"--log-file={logs}/%p.log"] + prefix
+        return prefix, logs
+
+    def popen(self, *args, dns=DNS_IP, ca=True, env=None, **popen_kw):
+        """One run started in the background, as run() would start it
+        (subprocess.Popen keywords in popen_kw: stdin, stdout, preexec_fn, ...).
+        Under valgrind the process is valgrind's (the program runs inside
+        it). Once it has ended, lab.finished(proc) checks valgrind's logs."""
+        cmd = self.command(*args, dns=dns, ca=ca)
+        prefix, logs = self._prefix()
+        proc = subprocess.Popen(prefix + cmd, env=self.environment(env), **popen_kw)
+        proc.lab_command, proc.lab_logs = cmd, logs
+        return proc
+
+    @staticmethod
+    def finished(proc):
+        """After a popen() run has ended: its valgrind logs are clean."""
+        if VALGRIND:
+            check_valgrind_logs(proc.lab_logs, proc.lab_command)
+
+    def run(self, *args, dns=DNS_IP, ca=True, timeout=60, stdin=None, env=None, measure=False, hosts_file=None):
+        cmd = self.command(*args, dns=dns, ca=ca)
+        e = self.environment(env)
+        prefix, logs = self._prefix()
         rss_file = os.path.join(self.dir, "rss")
         if measure:
             # GNU time forks a small process and reports the peak memory of

@@ -1,6 +1,7 @@
 """Scripted SMTP servers for the lab: plaintext with STARTTLS, implicit TLS,
 plain, and the misbehaving kinds (an HTTP server on an SMTP port, a refusing
-greeting, silence). Each listener is one behaviour; they all run on one
+greeting, silence, plaintext injected behind the STARTTLS reply, a malformed
+CRAM-MD5 challenge). Each listener is one behaviour; they all run on one
 asyncio loop in a background thread."""
 import asyncio
 import logging
@@ -17,8 +18,12 @@ logging.getLogger("asyncio").setLevel(logging.ERROR)
 class SmtpBehaviour:
     def __init__(self, mode="starttls", name="mail.lab.test", greeting=None, auth="PLAIN LOGIN",
                  extra_caps=None, cert=None, tls_min=None, tls_max=None, users=None, tokens=None,
-                 auth_reply=None, mail_reply=None, rcpt_reply=None, data_reply=None, auth_before_tls=False):
-        self.mode = mode                    # starttls | tls | plain | http | silent | reset
+                 auth_reply=None, mail_reply=None, rcpt_reply=None, data_reply=None, auth_before_tls=False,
+                 cram_challenge=None):
+        # starttls | tls | plain | http | silent | reset | inject (STARTTLS,
+        # its reply followed in the same write by plaintext replies, as a
+        # man in the middle injects them: see INJECTED)
+        self.mode = mode
         self.name = name
         self.greeting = greeting or f"220 {name} ESMTP smtpdoctor lab"
         self.auth = auth
@@ -32,6 +37,9 @@ class SmtpBehaviour:
         self.auth_reply, self.mail_reply = auth_reply, mail_reply
         self.rcpt_reply, self.data_reply = rcpt_reply, data_reply
         self.auth_before_tls = auth_before_tls
+        # the CRAM-MD5 challenge as sent after "334 ", instead of a proper
+        # base64 one (e.g. "====", which decodes to nothing)
+        self.cram_challenge = cram_challenge
         self.messages = []                  # (mail_from, [rcpts], data) accepted
 
     def ssl_context(self):
@@ -47,6 +55,12 @@ class SmtpBehaviour:
         return ctx
 
 
+# What mode "inject" writes in answer to STARTTLS: the 220, and behind it,
+# still in plain text, replies that a client which keeps reading its buffer
+# after the handshake takes for the server's answers inside TLS.
+INJECTED = b"220 2.0.0 Ready to start TLS\r\n250-evil.test\r\n250 AUTH PLAIN LOGIN\r\n"
+
+
 class SmtpServers:
     def __init__(self):
         self.loop = asyncio.new_event_loop()
@@ -54,6 +68,7 @@ class SmtpServers:
         self.servers = []
         self.sessions = []     # (ip, port, list of lines received)
         self.connected_at = []  # (ip, port, time.monotonic()) of each session
+        self.ended = []        # the lines lists of the sessions that have ended
 
     def start(self):
         self.thread.start()
@@ -80,6 +95,7 @@ class SmtpServers:
                 writer.close()
             except Exception:
                 pass
+            self.ended.append(lines)
 
     async def _dialogue(self, reader, writer, b, lines):
         if b.mode == "reset":
@@ -125,7 +141,7 @@ class SmtpServers:
             verb = line.split(" ", 1)[0].upper()
             if verb in ("EHLO", "HELO"):
                 caps = list(b.extra_caps)
-                if b.mode == "starttls" and not tls:
+                if b.mode in ("starttls", "inject") and not tls:
                     caps.append("STARTTLS")
                 if b.auth and (tls or b.mode == "plain" or b.auth_before_tls):
                     caps.append("AUTH " + b.auth)
@@ -136,8 +152,8 @@ class SmtpServers:
                 reply = [f"250-{b.name} greets you"] + [f"250-{c}" for c in caps[:-1]] + [f"250 {caps[-1]}"] \
                     if caps else [f"250 {b.name}"]
                 writer.write(("\r\n".join(reply) + "\r\n").encode())
-            elif verb == "STARTTLS" and b.mode == "starttls" and not tls:
-                writer.write(b"220 2.0.0 Ready to start TLS\r\n")
+            elif verb == "STARTTLS" and b.mode in ("starttls", "inject") and not tls:
+                writer.write(INJECTED if b.mode == "inject" else b"220 2.0.0 Ready to start TLS\r\n")
                 await writer.drain()
                 await writer.start_tls(b.ssl_context())
                 tls = True
@@ -207,6 +223,12 @@ class SmtpServers:
             user = base64.b64decode(await ask(base64.b64encode(b"Username:").decode())).decode()
             secret = base64.b64decode(await ask(base64.b64encode(b"Password:").decode())).decode()
             ok = b.users.get(user) == secret
+        elif mech == "CRAM-MD5" and b.cram_challenge is not None:
+            answer = await ask(b.cram_challenge)
+            if answer == "*":           # the client cancels (RFC 4954)
+                await self._say(writer, ["501 5.7.0 Authentication aborted"])
+                return
+            ok = False
         elif mech == "CRAM-MD5":
             challenge = b"<1896.697170952@lab.test>"
             answer = base64.b64decode(await ask(base64.b64encode(challenge).decode())).decode()

@@ -23,7 +23,8 @@ static void test_every_contract_code_has_a_rule(void)
         "tls.implicit_expected", "tls.starttls_expected", "tls.starttls_unavailable", "tls.version_too_old",
         "tls.handshake_failed", "cert.expired", "cert.not_yet_valid", "cert.self_signed", "cert.untrusted",
         "cert.chain_incomplete", "cert.hostname_mismatch", "cert.intercepted", "cert.expiring_soon",
-        "auth.not_offered", "auth.plaintext_refused", "auth.skipped",
+        "auth.not_offered", "auth.plaintext_refused", "auth.skipped", "auth.untrusted_server",
+        "auth.withheld", "tls.starttls_injected",
     };
     sd_knowledge k = knowledge();
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
