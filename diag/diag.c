@@ -67,6 +67,7 @@ static void infer_settings(const sd_diag_request *req, sd_diag_result *r)
 typedef struct dns_outcome {
     sd_dns_status status;
     sd_strlist addresses;
+    char *canonical;
     int64_t ms;
 } dns_outcome;
 
@@ -77,6 +78,8 @@ static void on_dns(void *arg, const char *name, int type, const sd_dns_answer *a
     dns_outcome *o = arg;
     o->status = ans->status;
     o->ms = ans->elapsed_ms;
+    if (ans->canonical && !o->canonical)
+        o->canonical = sd_xstrdup(ans->canonical);
     for (size_t i = 0; i < ans->addresses.len; i++)
         sd_strlist_add(&o->addresses, ans->addresses.items[i]);
 }
@@ -92,7 +95,7 @@ static const char *dns_code(sd_dns_status s)
     }
 }
 
-static void dns_check(const sd_diag_request *req, sd_diag_result *r, const dns_outcome *o)
+static void dns_check(const sd_diag_request *req, sd_diag_result *r, const dns_outcome *o, sd_resolver *resolver)
 {
     char *msg;
     if (o->status == SD_DNS_OK)
@@ -106,8 +109,25 @@ static void dns_check(const sd_diag_request *req, sd_diag_result *r, const dns_o
                  dns_code(o->status), msg);
     sd_check *c = &r->checks.items[r->checks.len - 1];
     c->elapsed_ms = o->ms;
-    if (o->status == SD_DNS_NXDOMAIN)
-        c->suggested_host = sd_suggest_host(r->host, req->presets);
+    if (o->status != SD_DNS_NXDOMAIN)
+        return;
+    sd_missing_host m;
+    sd_explain_missing_host(req, r->host, resolver, &m);
+    if (m.dns_failing) {
+        /* not a typo: this network's DNS denies names that exist */
+        free(c->code);
+        c->code = sd_xstrdup("dns.servfail");
+        c->texts = "dns.failing";
+        free(c->message);
+        c->message = sd_str_ieq(m.witness, r->host)
+            ? sd_xasprintf("the DNS server says %s does not exist, though it is a provider's server that does", r->host)
+            : sd_xasprintf("the DNS server says %s does not exist, and says the same of %s, which does exist",
+                           r->host, m.witness);
+    } else {
+        c->suggested_host = m.suggestion;
+        m.suggestion = NULL;
+    }
+    sd_missing_host_clear(&m);
 }
 
 /* ---- the sessions ---------------------------------------------------- */
@@ -143,6 +163,7 @@ static char *target_of(const char *host, int port)
 static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target)
 {
     if (s->tcp == SD_TCP_OK) {
+        snprintf(r->peer, sizeof r->peer, "%s", s->conn.peer);
         int64_t ms = 0;
         for (size_t i = 0; i < s->attempt_count; i++)
             if (s->attempts[i].status == SD_TCP_OK)
@@ -623,6 +644,7 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
         sd_server_list_add(&r->tried, &p->servers[i]);
         sd_server_clear(&p->servers[i]);
         sd_strlist_free(&p->dns[i].addresses);
+        free(p->dns[i].canonical);
     }
     free(p);
 }
@@ -772,9 +794,14 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         sd_resolver_lookup_host(resolver, req->host, on_dns, &dns);
         sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
     }
-    dns_check(req, r, &dns);
-    if (dns.status == SD_DNS_OK)
+    dns_check(req, r, &dns, resolver);
+    if (dns.status == SD_DNS_OK) {
+        r->canonical = dns.canonical;
+        dns.canonical = NULL;
         run_sessions(req, r, &dns, ctx, resolver);
+        sd_review_certificate_names(req, r, resolver);
+    }
+    free(dns.canonical);
     /* Nothing showed what the port does: report the usual, STARTTLS. */
     if (r->security == SD_SEC_UNKNOWN)
         r->security = SD_SEC_STARTTLS;
@@ -801,5 +828,6 @@ void sd_diag_result_free(sd_diag_result *r)
     sd_tls_info_clear(&r->tls);
     free(r->auth_mechanism);
     free(r->queue_id);
+    free(r->canonical);
     memset(r, 0, sizeof *r);
 }

@@ -35,6 +35,8 @@ typedef struct sd_check {
     char *message;            /* one sentence of what was observed */
     char *remedy;             /* one sentence of what to do, or NULL */
     char *suggested_host;     /* where the fix is another host name */
+    const char *texts;        /* a findings.conf entry more specific than the code for
+                                 the summary and remedy ("cert.intercepted.redirect"), or NULL */
     int64_t elapsed_ms;
 } sd_check;
 
@@ -92,6 +94,8 @@ typedef struct sd_diag_result {
     sd_server_list tried;          /* alternatives probed, with verified set */
     sd_strlist transcript;         /* C:/S: lines, secrets redacted */
     sd_tls_info tls;               /* the handshake's details, for -v */
+    char peer[64];                 /* the address the session connected to, or "" */
+    char *canonical;               /* the host's CNAME target, when it is an alias */
     int64_t elapsed_ms;
 } sd_diag_result;
 
@@ -126,6 +130,32 @@ void sd_cert_verdict_clear(sd_cert_verdict *v);
 
 /* The known SMTP host a mistyped one most likely meant, or NULL. */
 char *sd_suggest_host(const char *host, const sd_preset_db *presets);
+
+/* What a host name that DNS says does not exist means (diag/suggest.c):
+ * DNS itself failing (a name known to exist is denied too; witness names
+ * it), or a typo of a preset's server or of the usual names inside the
+ * address's own domain that do resolve (suggestion). */
+struct sd_resolver;
+typedef struct sd_missing_host {
+    bool dns_failing;
+    char *witness;
+    char *suggestion;
+} sd_missing_host;
+void sd_explain_missing_host(const sd_diag_request *req, const char *host, struct sd_resolver *resolver,
+                             sd_missing_host *out);
+void sd_missing_host_clear(sd_missing_host *m);
+
+/* The contract's rule for names suggested to the user (diag/names.c): a
+ * hostname mismatch on a known provider's host whose certificate names a
+ * host outside the provider's domains is interception by the network or
+ * hosting company (cert.intercepted, nothing suggested); elsewhere a
+ * certificate's name is suggested only when the user can trust it (inside
+ * the address's registrable domain, a preset host, the host's own CNAME
+ * target, or the forward-confirmed reverse DNS of the address connected
+ * to). resolver answers the reverse look-ups. */
+void sd_review_certificate_names(const sd_diag_request *req, sd_diag_result *r, struct sd_resolver *resolver);
+/* The host is a known provider's: a preset's server, or named by the ISPDB. */
+bool sd_known_provider_host(const sd_diag_request *req, const char *host);
 
 /* Chooses the root cause among the checks and renders its summary and
  * remedy from the knowledge. */

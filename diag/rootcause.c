@@ -67,13 +67,20 @@ static const char *pick_remedy(const sd_finding_rule *rule, const sd_check *c, b
     return rule->remedy;
 }
 
+/* The texts of a check: its own more specific entry when it names one. */
+static const sd_finding_rule *rule_for(const sd_diag_request *req, const sd_check *c)
+{
+    const sd_finding_rule *rule = c->texts ? sd_knowledge_rule(req->knowledge, c->texts) : NULL;
+    return rule ? rule : sd_knowledge_rule(req->knowledge, c->code);
+}
+
 static void fill_check_remedies(const sd_diag_request *req, sd_diag_result *r, const char *alternative)
 {
     for (size_t i = 0; i < r->checks.len; i++) {
         sd_check *c = &r->checks.items[i];
         if (c->status != SD_CHECK_FAIL && c->status != SD_CHECK_WARN && c->status != SD_CHECK_SKIP)
             continue;
-        const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, c->code);
+        const sd_finding_rule *rule = rule_for(req, c);
         const char *tpl = pick_remedy(rule, c, alternative != NULL, r->detected == SD_SEC_PLAIN);
         if (tpl && !c->remedy)
             c->remedy = render(tpl, req, r, c, alternative);
@@ -113,7 +120,7 @@ void sd_choose_root_cause(const sd_diag_request *req, sd_diag_result *r)
     }
     r->status = cause->status;
     r->code = sd_xstrdup(cause->code);
-    const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, cause->code);
+    const sd_finding_rule *rule = rule_for(req, cause);
     r->summary = rule && rule->summary ? render(rule->summary, req, r, cause, alternative)
                                        : sd_xstrdup(cause->message);
     r->remedy = sd_xstrdup(cause->remedy);

@@ -259,6 +259,8 @@ static void answer_free(sd_dns_answer *a)
         free(a->mx[i].host);
     free(a->mx);
     sd_strlist_free(&a->addresses);
+    sd_strlist_free(&a->names);
+    free(a->canonical);
 }
 
 static sd_dns_status status_from_ares(int status)
@@ -316,13 +318,25 @@ static void read_mx(const unsigned char *buf, int len, sd_dns_answer *a)
     qsort(a->mx, a->mx_count, sizeof *a->mx, compare_mx);
 }
 
+/* The name the answer is for in the end: after the CNAME chain, and with
+ * the search domain a one-label name was completed with. It is evidence
+ * that the owner of the name asked points it at that host. */
+static void keep_canonical(sd_dns_answer *a, struct hostent *he)
+{
+    if (he && he->h_name)
+        a->canonical = sd_xstrdup(he->h_name);
+    if (he)
+        ares_free_hostent(he);
+}
+
 static void read_addresses(const unsigned char *buf, int len, int type, sd_dns_answer *a)
 {
     char text[INET6_ADDRSTRLEN];
+    struct hostent *he = NULL;
     if (type == SD_DNS_A) {
         struct ares_addrttl ttls[MAX_ADDRESSES];
         int n = MAX_ADDRESSES;
-        if (ares_parse_a_reply(buf, len, NULL, ttls, &n) != ARES_SUCCESS) {
+        if (ares_parse_a_reply(buf, len, &he, ttls, &n) != ARES_SUCCESS) {
             a->status = SD_DNS_ERROR;
             return;
         }
@@ -332,7 +346,7 @@ static void read_addresses(const unsigned char *buf, int len, int type, sd_dns_a
     } else {
         struct ares_addr6ttl ttls[MAX_ADDRESSES];
         int n = MAX_ADDRESSES;
-        if (ares_parse_aaaa_reply(buf, len, NULL, ttls, &n) != ARES_SUCCESS) {
+        if (ares_parse_aaaa_reply(buf, len, &he, ttls, &n) != ARES_SUCCESS) {
             a->status = SD_DNS_ERROR;
             return;
         }
@@ -340,6 +354,24 @@ static void read_addresses(const unsigned char *buf, int len, int type, sd_dns_a
             if (inet_ntop(AF_INET6, &ttls[i].ip6addr, text, sizeof text))
                 sd_strlist_add(&a->addresses, text);
     }
+    keep_canonical(a, he);
+}
+
+/* The names a PTR answer gives, at most MAX_RECORDS. */
+static void read_ptr(const unsigned char *buf, int len, sd_dns_answer *a)
+{
+    struct hostent *he = NULL;
+    unsigned char dummy[16] = {0};
+    if (ares_parse_ptr_reply(buf, len, dummy, 4, AF_INET, &he) != ARES_SUCCESS || !he) {
+        a->status = SD_DNS_ERROR;
+        return;
+    }
+    if (he->h_name)
+        sd_strlist_add(&a->names, he->h_name);
+    for (int i = 0; he->h_aliases && he->h_aliases[i] && a->names.len < MAX_RECORDS; i++)
+        if (!sd_strlist_contains_i(&a->names, he->h_aliases[i]))
+            sd_strlist_add(&a->names, he->h_aliases[i]);
+    ares_free_hostent(he);
 }
 
 /* How many records of the answer section there are, from the header. */
@@ -371,10 +403,12 @@ void sd_dns_answer_parse(int type, const unsigned char *buf, int len, sd_dns_ans
         read_srv(buf, len, a);
     else if (type == SD_DNS_MX)
         read_mx(buf, len, a);
+    else if (type == SD_DNS_PTR)
+        read_ptr(buf, len, a);
     else
         read_addresses(buf, len, type, a);
     /* an answer of only CNAMEs leads nowhere */
-    if (a->status == SD_DNS_OK && !a->srv_count && !a->mx_count && !a->addresses.len)
+    if (a->status == SD_DNS_OK && !a->srv_count && !a->mx_count && !a->addresses.len && !a->names.len)
         a->status = SD_DNS_NODATA;
 }
 
@@ -478,6 +512,7 @@ static void on_host_part(void *arg, const char *name, int type, const sd_dns_ans
     slot->status = ans->status;
     slot->authenticated = ans->authenticated;
     slot->elapsed_ms = ans->elapsed_ms;
+    slot->canonical = sd_xstrdup(ans->canonical);
     for (size_t i = 0; i < ans->addresses.len; i++)
         sd_strlist_add(&slot->addresses, ans->addresses.items[i]);
     if (--h->remaining > 0)
@@ -487,6 +522,7 @@ static void on_host_part(void *arg, const char *name, int type, const sd_dns_ans
     joined.status = joined_status(h->v4.status, h->v6.status);
     joined.authenticated = h->v4.authenticated && h->v6.authenticated;
     joined.elapsed_ms = h->v4.elapsed_ms > h->v6.elapsed_ms ? h->v4.elapsed_ms : h->v6.elapsed_ms;
+    joined.canonical = sd_xstrdup(h->v4.canonical ? h->v4.canonical : h->v6.canonical);
     for (size_t i = 0; i < h->v6.addresses.len; i++)
         sd_strlist_add(&joined.addresses, h->v6.addresses.items[i]);
     for (size_t i = 0; i < h->v4.addresses.len; i++)
@@ -565,6 +601,27 @@ void sd_resolver_lookup_host(sd_resolver *r, const char *name, sd_dns_callback c
     }
     sd_resolver_query(r, name, SD_DNS_AAAA, on_host_part, h);
     sd_resolver_query(r, name, SD_DNS_A, on_host_part, h);
+}
+
+void sd_resolver_lookup_ptr(sd_resolver *r, const char *address, sd_dns_callback cb, void *arg)
+{
+    unsigned char a[16];
+    char name[80];
+    if (inet_pton(AF_INET, address, a) == 1) {
+        snprintf(name, sizeof name, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1], a[0]);
+    } else if (inet_pton(AF_INET6, address, a) == 1) {
+        char *p = name;
+        for (int i = 15; i >= 0; i--)
+            p += sprintf(p, "%x.%x.", a[i] & 0x0f, a[i] >> 4);
+        strcpy(p, "ip6.arpa");
+    } else {
+        sd_dns_answer none;
+        memset(&none, 0, sizeof none);
+        none.status = SD_DNS_ERROR;
+        cb(arg, address, SD_DNS_PTR, &none);
+        return;
+    }
+    sd_resolver_query(r, name, SD_DNS_PTR, cb, arg);
 }
 
 size_t sd_resolver_pollfds(sd_resolver *r, struct pollfd *fds, size_t max)

@@ -23,7 +23,7 @@ typedef enum sd_dns_status {
     SD_DNS_ERROR,        /* anything else: a malformed answer, a local error */
 } sd_dns_status;
 
-enum { SD_DNS_A = 1, SD_DNS_MX = 15, SD_DNS_AAAA = 28, SD_DNS_SRV = 33 };
+enum { SD_DNS_A = 1, SD_DNS_PTR = 12, SD_DNS_MX = 15, SD_DNS_AAAA = 28, SD_DNS_SRV = 33 };
 
 typedef struct sd_dns_srv {
     int priority, weight, port;
@@ -44,6 +44,8 @@ typedef struct sd_dns_answer {
     sd_dns_mx *mx;            /* sorted by preference */
     size_t mx_count;
     sd_strlist addresses;     /* numeric IPv6 and IPv4 addresses */
+    char *canonical;          /* A/AAAA: the name answered for, after CNAMEs and search domains */
+    sd_strlist names;         /* PTR: the names of the address */
     int64_t elapsed_ms;
 } sd_dns_answer;
 
@@ -67,6 +69,9 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
 /* A and AAAA together: one callback with the addresses of both (IPv6 first)
  * and a status that says why there are none. type is SD_DNS_A. */
 void sd_resolver_lookup_host(sd_resolver *r, const char *name, sd_dns_callback cb, void *arg);
+/* The PTR names of a numeric address (in-addr.arpa or ip6.arpa); one
+ * callback of type SD_DNS_PTR with answer->names. */
+void sd_resolver_lookup_ptr(sd_resolver *r, const char *address, sd_dns_callback cb, void *arg);
 size_t sd_resolver_pending(const sd_resolver *r);
 
 /* Event-loop integration: the sockets to wait for, how long at most, and

@@ -11,6 +11,7 @@ from lab import DEAD_DNS_IP
 from smtpd import SmtpBehaviour
 
 SERVFAIL_DNS = "127.0.0.96"
+NXDOMAIN_DNS = "127.0.0.93"     # says "no such name" to everything
 AD_DNS = "127.0.0.95"
 
 
@@ -31,6 +32,18 @@ def world(lab):
     server(lab, "future.diag.test", "127.0.1.4", 465, "tls", not_before_days=10, days=365)
     server(lab, "selfsigned.diag.test", "127.0.1.5", 465, "tls", self_signed=True)
     server(lab, "wronghost.diag.test", "127.0.1.6", 465, "tls", names=["server.sharedhost.test"])
+    # ... the shared-hosting case: the address's reverse DNS names the
+    # certificate's host, and that name leads back to the address
+    lab.host("server.sharedhost.test", "127.0.1.6")
+    lab.ptr("127.0.1.6", "server.sharedhost.test")
+    # a valid certificate for a name nothing in the user's setup vouches for
+    server(lab, "foreigncert.diag.test", "127.0.1.22", 465, "tls", names=["www.attacker.test"])
+    # the user's host is an alias (CNAME) of the certificate's host
+    server(lab, "mail.hoster2.test", "127.0.1.23", 465, "tls")
+    lab.cname("alias.diag.test", "mail.hoster2.test")
+    # a provider's server (iCloud's preset) answering with a relay's
+    # certificate: the network redirected the connection
+    server(lab, "smtp.mail.me.com", "127.0.1.24", 587, "starttls", names=["relay.webhost.test"])
     server(lab, "nochain.diag.test", "127.0.1.7", 465, "tls", with_chain=False)
     other_ca = lab.certs._ca("otherroot", "Some Private Root CA", None)
     server(lab, "untrusted.diag.test", "127.0.1.8", 465, "tls", issuer=other_ca)
@@ -65,6 +78,9 @@ def world(lab):
                                               cert=lab.cert_for("mail.intranet.test")))
     server(lab, "relay.corp.test", "127.0.1.31", 587, "starttls")
     lab.dns_responder(SERVFAIL_DNS, {}, default_rcode=2)
+    lab.dns_responder(NXDOMAIN_DNS, {}, default_rcode=3)
+    # the usual server name of an address's own domain, for typos of it
+    server(lab, "smtp.typo.test", "127.0.1.25", 587, "starttls")
     # a validating resolver's answers (AD bit) for the trust rule of discovery
     lab.dns_responder(AD_DNS, {
         ("_submissions._tcp.signed.test", "SRV"): (0, [(0, 0, 465, "ok.diag.test")], True),
@@ -167,6 +183,33 @@ def test_hostname_mismatch_suggests_the_certificate_name(lab):
     d = expect(r, "cert.hostname_mismatch")
     assert d["suggested_host"] == "server.sharedhost.test", d
     assert "server.sharedhost.test" in d["remedy"], d
+
+
+def test_a_certificate_name_nothing_vouches_for_is_not_suggested(lab):
+    """Any server can show a valid certificate for its own name: without
+    evidence from the user's own DNS, that name is never suggested."""
+    r = diag(lab, "foreigncert.diag.test", "--port", "465")
+    d = expect(r, "cert.hostname_mismatch")
+    assert d.get("suggested_host") is None, d
+    assert "www.attacker.test" not in d["remedy"], d
+    assert "www.attacker.test" in d["summary"], "the evidence is shown, not suggested"
+
+
+def test_hostname_mismatch_suggests_the_alias_target(lab):
+    r = diag(lab, "alias.diag.test", "--port", "465")
+    d = expect(r, "cert.hostname_mismatch")
+    assert d["suggested_host"] == "mail.hoster2.test" and "mail.hoster2.test" in d["remedy"], d
+
+
+def test_provider_server_with_a_foreign_certificate_is_interception(lab):
+    """smtp.mail.me.com is iCloud's: a certificate for relay.webhost.test
+    means the connection was redirected; the relay's name is never offered."""
+    r = diag(lab, "smtp.mail.me.com", "--port", "587")
+    d = expect(r, "cert.intercepted")
+    assert d.get("suggested_host") is None, d
+    assert "relay.webhost.test" not in d["remedy"], d
+    assert "redirected" in d["summary"] and "smtp.mail.me.com" in d["remedy"], d
+    assert not [c for c in r.json["checks"] if c.get("suggested_host")], r.json["checks"]
 
 
 def test_chain_incomplete(lab):
@@ -330,6 +373,28 @@ def test_refusing_greeting(lab):
 
 def test_no_greeting(lab):
     expect(diag(lab, "silent.diag.test", "--port", "587", timeout="1"), "smtp.no_greeting")
+
+
+def test_dns_that_denies_every_name_is_not_a_typo(lab):
+    """A resolver that says "no such name" to everything: smtp.gmail.com (a
+    provider's server) and smtp.gmial.com alike. The diagnosis is the
+    network's DNS, and no "did you mean" leads anywhere."""
+    for host in ("smtp.gmial.com", "smtp.gmail.com"):
+        r = lab.run("diag", "--json", "--timeout", "2", "--host", host, dns=NXDOMAIN_DNS)
+        d = expect(r, "dns.servfail")
+        assert d.get("suggested_host") is None, (host, d)
+        assert "DNS on this network is not working" in d["summary"], (host, d)
+        assert "smtp.gmail.com" in r.json["checks"][0]["message"], r.json["checks"]
+
+
+def test_dns_nxdomain_suggests_a_name_of_the_own_domain(lab):
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "smtp.tyop.test", "ann@typo.test")
+    d = expect(r, "dns.nxdomain")
+    assert d["suggested_host"] == "smtp.typo.test" and "smtp.typo.test" in d["remedy"], d
+    # without the address nothing ties the name to the user
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "smtp.tyop.test")
+    d = expect(r, "dns.nxdomain")
+    assert d.get("suggested_host") is None, d
 
 
 def test_dns_nxdomain_suggests_the_known_name(lab):

@@ -89,6 +89,11 @@ class Lab:
     def mx(self, domain, host, preference=10):
         self.records.append(f"mx-host={domain},{host},{preference}")
 
+    def ptr(self, ip, name):
+        """The reverse DNS of an IPv4 address (it wins over the PTR that a
+        host record makes)."""
+        self.records.append(f"ptr-record={'.'.join(reversed(ip.split('.')))}.in-addr.arpa,{name}")
+
     def cname(self, name, target):
         self.records.append(f"cname={name},{target}")
 
