@@ -800,6 +800,7 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         dns.canonical = NULL;
         run_sessions(req, r, &dns, ctx, resolver);
         sd_review_certificate_names(req, r, resolver);
+        sd_complete_chain(req, r, ctx, resolver);
     }
     free(dns.canonical);
     /* Nothing showed what the port does: report the usual, STARTTLS. */

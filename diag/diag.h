@@ -154,6 +154,11 @@ void sd_missing_host_clear(sd_missing_host *m);
  * target, or the forward-confirmed reverse DNS of the address connected
  * to). resolver answers the reverse look-ups. */
 void sd_review_certificate_names(const sd_diag_request *req, sd_diag_result *r, struct sd_resolver *resolver);
+/* cert.chain_incomplete made certain: the issuer named by the leaf's AIA
+ * is fetched (one http hop, bounded) and the chain verified again with it
+ * (diag/chain.c). The check stays a failure. */
+void sd_complete_chain(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *ctx, struct sd_resolver *resolver);
+
 /* The host is a known provider's: a preset's server, or named by the ISPDB. */
 bool sd_known_provider_host(const sd_diag_request *req, const char *host);
 

@@ -189,8 +189,36 @@ static char *trusted_suggestion(const sd_diag_request *req, const sd_diag_result
     return confirmed_reverse_name(req, r, resolver);
 }
 
+/* A known provider's certificate that verifies, yet carries no Certificate
+ * Transparency proof by any route: every public CA's certificate does, so
+ * a root installed on this computer (a company's TLS inspection, a security
+ * product) issued it. The system trusts it; programs with their own store
+ * will not. */
+static void check_transparency(const sd_diag_request *req, sd_diag_result *r)
+{
+    const sd_tls_info *t = &r->tls;
+    if (t->outcome != SD_TLS_OK || t->chain_len == 0 || t->verify_error_count > 0 || !t->name_matches ||
+        t->sct_count > 0 || !sd_known_provider_host(req, r->host))
+        return;
+    const char *target = NULL;
+    for (size_t i = 0; i < r->checks.len; i++) {
+        if (strcmp(r->checks.items[i].code, "cert.intercepted") == 0)
+            return;                          /* already said */
+        if (strcmp(r->checks.items[i].layer, "tls") == 0)
+            target = r->checks.items[i].target;
+    }
+    char *at = sd_xstrdup(target ? target : r->host);
+    sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, "cert.intercepted",
+                 sd_xasprintf("the certificate of %s, issued by %s, carries no Certificate Transparency proof, "
+                              "which every public certificate authority's certificate carries", r->host,
+                              t->chain[0].issuer));
+    r->checks.items[r->checks.len - 1].texts = "cert.intercepted.inspection";
+    free(at);
+}
+
 void sd_review_certificate_names(const sd_diag_request *req, sd_diag_result *r, sd_resolver *resolver)
 {
+    check_transparency(req, r);
     for (size_t i = 0; i < r->checks.len; i++) {
         sd_check *c = &r->checks.items[i];
         if (strcmp(c->code, "cert.hostname_mismatch") != 0 || r->tls.chain_len == 0)

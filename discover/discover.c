@@ -25,6 +25,13 @@ enum { MAX_HOSTS = 128, MAX_PROBES = 24, MAX_AUTODISCOVER_REDIRECTS = 2 };
  * after this long is not waited for (see on_tick). */
 enum { SOURCE_CONNECT_PATIENCE_MS = 2000 };
 
+/* The loop looks at its sockets at least every 200 ms (sd_http_run's
+ * tick); a longer gap between two ticks is time in which this process
+ * could not notice a connection that was already up (a loaded machine,
+ * valgrind running one thread at a time), and does not count against a
+ * source's patience. */
+enum { TICK_GAP_MS = 400 };
+
 /* Probes start while sources are still being asked, so some go to servers
  * that end up out of the ranking (an http document an https one replaced):
  * room for those besides the MAX_PROBES ranked. */
@@ -64,6 +71,7 @@ struct run {
     host_entry hosts[MAX_HOSTS];
     size_t host_count;
     bool mx_trusted;
+    int64_t last_tick, stalled_ms;   /* see TICK_GAP_MS */
     SSL_CTX *probe_tls;           /* made for the first probe */
     bool probe_tls_failed;
     sd_probe_set *probes;
@@ -618,12 +626,16 @@ static void start_sources(run *r)
 static void on_tick(void *arg)
 {
     run *r = arg;
+    int64_t now = sd_now_ms();
+    if (r->last_tick && now - r->last_tick > TICK_GAP_MS)
+        r->stalled_ms += now - r->last_tick - TICK_GAP_MS;
+    r->last_tick = now;
     if (!r->probes || !sd_probe_any_ready(r->probes))
         return;
     char why[160];
     snprintf(why, sizeof why, "no connection in %d ms while a server was already verified: not waited for",
              SOURCE_CONNECT_PATIENCE_MS);
-    sd_http_cut_unconnected(r->http, SOURCE_CONNECT_PATIENCE_MS, why);
+    sd_http_cut_unconnected(r->http, SOURCE_CONNECT_PATIENCE_MS + r->stalled_ms, why);
 }
 
 /* ---- merging and probing -------------------------------------------- */

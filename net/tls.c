@@ -1,6 +1,7 @@
 #include "net/tls.h"
 
 #include <arpa/inet.h>
+#include <openssl/ct.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
@@ -86,6 +87,13 @@ SSL *sd_tls_new_session(SSL_CTX *ctx, const char *host, sd_tls_info *info)
         return NULL;
     SSL_set_ex_data(ssl, info_index, info);
     SSL_set_verify(ssl, SSL_VERIFY_PEER, record_problem);
+    /* Ask for Certificate Transparency proofs by every route (the TLS
+     * extension and a stapled OCSP answer; SCTs in the certificate come
+     * anyway): a public CA's certificate carries them, an inspection
+     * proxy's does not. Permissive: their absence is a finding, never a
+     * failed handshake. */
+    SSL_enable_ct(ssl, SSL_CT_VALIDATION_PERMISSIVE);
+    SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
     if (host && !is_ip_literal(host))
         SSL_set_tlsext_host_name(ssl, host);
     return ssl;
@@ -127,9 +135,20 @@ void sd_tls_summarize_certificate(X509 *cert, sd_cert_summary *s)
     }
     s->signature = sd_xstrdup(OBJ_nid2ln(X509_get_signature_nid(cert)));
     AUTHORITY_INFO_ACCESS *aia = X509_get_ext_d2i(cert, NID_info_access, NULL, NULL);
-    for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++)
-        if (OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, i)->method) == NID_ad_ca_issuers)
-            s->has_ca_issuers = true;
+    for (int i = 0; aia && i < sk_ACCESS_DESCRIPTION_num(aia); i++) {
+        const ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, i);
+        if (OBJ_obj2nid(ad->method) != NID_ad_ca_issuers)
+            continue;
+        s->has_ca_issuers = true;
+        if (!s->ca_issuers_url && ad->location->type == GEN_URI) {
+            const ASN1_IA5STRING *uri = ad->location->d.uniformResourceIdentifier;
+            char *url = sd_xstrndup((const char *)ASN1_STRING_get0_data(uri), (size_t)ASN1_STRING_length(uri));
+            if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0)
+                s->ca_issuers_url = url;
+            else
+                free(url);
+        }
+    }
     AUTHORITY_INFO_ACCESS_free(aia);
     GENERAL_NAMES *sans = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
     int count = sans ? sk_GENERAL_NAME_num(sans) : 0;
@@ -162,8 +181,18 @@ void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info)
     X509 *leaf = SSL_get1_peer_certificate(ssl);
     if (leaf) {
         sd_tls_check_leaf(leaf, host, info);
+        unsigned char *der = NULL;
+        int len = i2d_X509(leaf, &der);
+        if (len > 0) {
+            info->leaf_der = sd_xmalloc((size_t)len);
+            memcpy(info->leaf_der, der, (size_t)len);
+            info->leaf_der_len = len;
+        }
+        OPENSSL_free(der);
         X509_free(leaf);
     }
+    const STACK_OF(SCT) *scts = SSL_get0_peer_scts(ssl);
+    info->sct_count = scts ? sk_SCT_num(scts) : 0;
 }
 
 void sd_tls_check_leaf(X509 *leaf, const char *host, sd_tls_info *info)
@@ -187,6 +216,7 @@ void sd_tls_info_clear(sd_tls_info *info)
     free(info->version);
     free(info->cipher);
     free(info->group);
+    free(info->leaf_der);
     for (int i = 0; i < info->chain_len; i++) {
         sd_cert_summary *s = &info->chain[i];
         free(s->subject);
@@ -195,6 +225,7 @@ void sd_tls_info_clear(sd_tls_info *info)
         free(s->not_after);
         free(s->key_type);
         free(s->signature);
+        free(s->ca_issuers_url);
         sd_strlist_free(&s->names);
     }
     memset(info, 0, sizeof *info);

@@ -29,6 +29,7 @@ typedef struct sd_cert_summary {
     sd_strlist names;               /* DNS SANs, else the CN */
     bool self_issued;
     bool has_ca_issuers;            /* names where its issuer can be fetched (AIA) */
+    char *ca_issuers_url;           /* the first http(s) caIssuers URL, or NULL */
     int key_bits;                   /* of its public key */
     char *key_type;                 /* "RSA", "EC", "ED25519" ... */
     char *signature;                /* the signature algorithm, e.g. "sha256WithRSAEncryption" */
@@ -46,6 +47,10 @@ typedef struct sd_tls_info {
     sd_cert_summary chain[SD_TLS_MAX_CHAIN];   /* as the server sent it, leaf first */
     int chain_len;
     long days_left;                 /* of the leaf */
+    int sct_count;                  /* Certificate Transparency SCTs by any route: in the leaf,
+                                       the TLS extension or a stapled OCSP answer */
+    unsigned char *leaf_der;        /* the leaf as the server sent it, to verify it again */
+    int leaf_der_len;
 } sd_tls_info;
 
 /* ca_file: extra PEM trust anchors or NULL. min_version: TLS1_2_VERSION for

@@ -79,6 +79,15 @@ def world(lab):
     server(lab, "relay.corp.test", "127.0.1.31", 587, "starttls")
     lab.dns_responder(SERVFAIL_DNS, {}, default_rcode=2)
     lab.dns_responder(NXDOMAIN_DNS, {}, default_rcode=3)
+    # where every lab certificate says its issuer can be fetched (AIA), as a
+    # public CA publishes its intermediates: DER over plain http
+    der = subprocess.run(["openssl", "x509", "-in", lab.certs.inter_cert, "-outform", "DER"],
+                         capture_output=True, check=True).stdout
+    lab.route("http", "ca.lab.test", "/issuer.crt", body=der, content_type="application/pkix-cert")
+    # a provider's server whose certificate verifies (the lab's root is
+    # trusted) but carries no Certificate Transparency proof: what a
+    # company's TLS inspection with its root installed looks like
+    server(lab, "smtp.fastmail.com", "127.0.1.26", 465, "tls", sct=False)
     # the usual server name of an address's own domain, for typos of it
     server(lab, "smtp.typo.test", "127.0.1.25", 587, "starttls")
     # a validating resolver's answers (AD bit) for the trust rule of discovery
@@ -213,7 +222,19 @@ def test_provider_server_with_a_foreign_certificate_is_interception(lab):
 
 
 def test_chain_incomplete(lab):
-    expect(diag(lab, "nochain.diag.test", "--port", "465"), "cert.chain_incomplete")
+    """The intermediate the server leaves out is fetched from the address
+    its certificate names, and completes the chain: said with certainty,
+    and still a failure (mail programs do not fetch it)."""
+    d = expect(diag(lab, "nochain.diag.test", "--port", "465"), "cert.chain_incomplete")
+    assert "fetched from http://ca.lab.test/issuer.crt the chain is complete" in d["summary"], d
+    assert "browser" in d["remedy"], d
+
+
+def test_provider_certificate_without_transparency_is_inspection(lab):
+    r = diag(lab, "smtp.fastmail.com", "--port", "465")
+    d = expect(r, "cert.intercepted", "warn", 0)
+    assert "extra root" in d["summary"] and "Thunderbird" in d["remedy"], d
+    assert [c["status"] for c in r.json["checks"] if c["code"] == "cert.intercepted"] == ["warn"], r.json["checks"]
 
 
 def test_untrusted_root(lab):

@@ -54,7 +54,7 @@ class CertFactory:
         return cfg
 
     def leaf(self, name, hosts, days=365, not_before_days=0, issuer=None, self_signed=False,
-             with_chain=True, rsa_bits=None, digest=None):
+             with_chain=True, rsa_bits=None, digest=None, sct=True):
         """A server certificate for hosts (DNS names or IPs); returns
         (cert_chain_file, key_file). The chain file holds the leaf and, unless
         with_chain is False, the intermediate."""
@@ -69,6 +69,11 @@ class CertFactory:
             f.write(f"subjectAltName={sans}\nbasicConstraints=CA:FALSE\n"
                     "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n"
                     "authorityInfoAccess=caIssuers;URI:http://ca.lab.test/issuer.crt\n")
+            if sct:
+                # as every public CA's certificate does (browsers and
+                # smtpdoctor look for it), an embedded Certificate
+                # Transparency timestamp; an inspection proxy's has none
+                f.write(f"1.3.6.1.4.1.11129.2.4.2=DER:{_sct_list_der().hex()}\n")
         subj = f"/CN={hosts[0]}"
         if self_signed:
             _run("req", "-new", "-x509", "-key", key, "-out", cert, "-days", str(days), "-subj", subj,
@@ -99,3 +104,18 @@ def _date(days_from_now):
     import datetime
     t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days_from_now)
     return t.strftime("%y%m%d%H%M%SZ")
+
+
+def _sct_list_der():
+    """The extension's value: an OCTET STRING holding a SignedCertificate-
+    TimestampList (RFC 6962, 3.3) of one SCT from a made-up log. Its
+    signature is not valid (no log signed it): smtpdoctor counts SCTs, as
+    their presence is what tells a public CA's certificate from a proxy's."""
+    import struct
+    import time
+    signature = bytes.fromhex("3006020101020101")          # a well-formed, empty ECDSA signature
+    sct = (b"\x00" + bytes(range(32)) + struct.pack(">Q", int(time.time() * 1000)) + b"\x00\x00"
+           + b"\x04\x03" + struct.pack(">H", len(signature)) + signature)
+    entry = struct.pack(">H", len(sct)) + sct
+    listed = struct.pack(">H", len(entry)) + entry
+    return b"\x04" + bytes([len(listed)]) + listed
