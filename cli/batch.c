@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/batch.h"
+#include "cli/printable.h"
 #include "cli/json.h"
 #include "cli/output.h"
 #include "common/strbuf.h"
@@ -56,6 +57,7 @@ static char *discover_one(const batch *b, const char *input, bool *failed)
         line = error_record(input, err.msg);
     } else {
         *failed = sd_discovery_smtp_count(&d) == 0;
+        sd_discovery_printable(&d);
         line = sd_discovery_json(&addr, &d, true);
         sd_discovery_free(&d);
     }

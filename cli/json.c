@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/text.h"
+
 static void indent(sd_json *j)
 {
     if (j->compact)
@@ -51,10 +53,20 @@ void sd_json_object_end(sd_json *j) { close_container(j, "}"); }
 void sd_json_array_begin(sd_json *j) { open_container(j, "["); }
 void sd_json_array_end(sd_json *j) { close_container(j, "]"); }
 
+/* A JSON string, always valid UTF-8: a byte that is not part of a valid
+ * sequence (a Latin-1 greeting, a broken certificate name) becomes U+FFFD,
+ * control characters are escaped. */
 static void quoted(sd_buf *b, const char *s)
 {
     sd_buf_puts(b, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = sd_utf8_sequence(p);
+        if (n == 0) {
+            sd_buf_puts(b, "\\ufffd");
+            p++;
+            continue;
+        }
         switch (*p) {
         case '"': sd_buf_puts(b, "\\\""); break;
         case '\\': sd_buf_puts(b, "\\\\"); break;
@@ -65,8 +77,9 @@ static void quoted(sd_buf *b, const char *s)
             if (*p < 0x20 || *p == 0x7f)
                 sd_buf_printf(b, "\\u%04x", *p);
             else
-                sd_buf_append(b, p, 1);
+                sd_buf_append(b, p, n);
         }
+        p += n;
     }
     sd_buf_puts(b, "\"");
 }

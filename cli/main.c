@@ -11,6 +11,7 @@
 #include "cli/export.h"
 #include "cli/options.h"
 #include "cli/output.h"
+#include "cli/printable.h"
 #include "cli/secret.h"
 #include "diag/gate.h"
 #include "discover/discover.h"
@@ -69,6 +70,7 @@ static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
     sd_discovery d;
     if (discover_address(cli, presets, false, &d) < 0)
         return SD_EXIT_USAGE;
+    sd_discovery_printable(&d);
     int rc = sd_print_discovery(cli, &d);
     sd_discovery_free(&d);
     return rc;
@@ -102,9 +104,11 @@ static sd_server tested_settings(const sd_diag_result *r, const char *username, 
     return s;
 }
 
-static int finish_diagnosis(const sd_cli *cli, const sd_diag_result *r, const sd_server *tested,
-                            const sd_discovery *d)
+static int finish_diagnosis(const sd_cli *cli, sd_diag_result *r, const sd_server *tested, sd_discovery *d)
 {
+    sd_diag_result_printable(r);
+    if (d)
+        sd_discovery_printable(d);
     if (cli->json || (cli->format && strcmp(cli->format, "json") == 0)) {
         sd_print_diagnosis_json(cli, r, tested, d);
     } else {
@@ -163,6 +167,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     if (discover_address(cli, presets, true, &d) < 0)
         return SD_EXIT_USAGE;
     if (sd_discovery_smtp_count(&d) == 0) {
+        sd_discovery_printable(&d);
         int rc = sd_print_discovery(cli, &d);
         sd_discovery_free(&d);
         return rc;
