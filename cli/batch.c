@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/batch.h"
@@ -15,7 +16,9 @@
 #include "cli/output.h"
 #include "common/strbuf.h"
 
-enum { MAX_BATCH_LINE = 1024 };
+/* A batch input is bounded in lines and bytes, so that /dev/zero or an
+ * endless pipe ends in a clear error instead of a run that never ends. */
+enum { MAX_BATCH_LINE = 1024, MAX_BATCH_LINES = 100000, MAX_BATCH_BYTES = 64 << 20 };
 
 typedef struct batch {
     const sd_cli *cli;
@@ -85,6 +88,30 @@ static void *worker(void *arg)
 }
 
 /* Reads the addresses: one a line, blank lines and '#' comments skipped. */
+/* One line of f into buf (at most MAX_BATCH_LINE bytes kept); *bytes counts
+ * every byte read. Returns 1 for a line, 0 at the end, -1 when the line was
+ * too long (the rest of it is read and dropped) or held a NUL byte. */
+static int read_line(FILE *f, char *buf, size_t *bytes)
+{
+    size_t n = 0;
+    bool bad = false;
+    int ch;
+    while ((ch = fgetc(f)) != EOF) {
+        if (++*bytes > MAX_BATCH_BYTES)
+            return -2;
+        if (ch == '\n')
+            break;
+        if (ch == '\0' || n == MAX_BATCH_LINE)
+            bad = true;
+        else
+            buf[n++] = (char)ch;
+    }
+    buf[n] = '\0';
+    if (ch == EOF && n == 0 && !bad)
+        return 0;
+    return bad ? -1 : 1;
+}
+
 static int read_inputs(const char *path, sd_strlist *out)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -92,15 +119,18 @@ static int read_inputs(const char *path, sd_strlist *out)
         fprintf(stderr, "smtpdoctor: cannot open the batch file %s\n", path);
         return -1;
     }
-    char buf[MAX_BATCH_LINE + 2];
-    while (fgets(buf, sizeof buf, f)) {
-        size_t n = strlen(buf);
-        bool whole = n > 0 && buf[n - 1] == '\n';
-        if (!whole && !feof(f)) {          /* a line too long: report it, skip the rest of it */
-            int ch;
-            while ((ch = fgetc(f)) != EOF && ch != '\n')
-                ;
-            sd_strlist_add(out, "(a line longer than 1024 characters)");
+    char buf[MAX_BATCH_LINE + 1];
+    size_t bytes = 0;
+    int rc = 0, got;
+    while ((got = read_line(f, buf, &bytes)) != 0) {
+        if (got == -2 || out->len == MAX_BATCH_LINES) {
+            fprintf(stderr, "smtpdoctor: the batch input holds more than %d lines or %d MiB: split it\n",
+                    MAX_BATCH_LINES, MAX_BATCH_BYTES >> 20);
+            rc = -1;
+            break;
+        }
+        if (got < 0) {
+            sd_strlist_add(out, "(a line longer than 1024 characters, or with a NUL byte)");
             continue;
         }
         char *s = sd_str_trim(buf);
@@ -109,14 +139,30 @@ static int read_inputs(const char *path, sd_strlist *out)
     }
     if (f != stdin)
         fclose(f);
-    return 0;
+    return rc;
+}
+
+/* Each of -j discoveries holds sockets for its DNS, its fetches and up to
+ * 24 probes (each connecting to every address of a host at once): more
+ * than the usual soft limit of 1024 descriptors at -j 64. The hard limit
+ * is what the administrator allows; take it. */
+static void raise_descriptor_limit(void)
+{
+    struct rlimit l;
+    if (getrlimit(RLIMIT_NOFILE, &l) == 0 && l.rlim_cur < l.rlim_max) {
+        l.rlim_cur = l.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &l);
+    }
 }
 
 int sd_run_batch(const sd_cli *cli, const sd_preset_db *presets)
 {
     batch b = {.cli = cli, .presets = presets};
-    if (read_inputs(cli->batch, &b.inputs) < 0)
+    if (read_inputs(cli->batch, &b.inputs) < 0) {
+        sd_strlist_free(&b.inputs);
         return SD_EXIT_USAGE;
+    }
+    raise_descriptor_limit();
     b.results = sd_xcalloc(b.inputs.len + 1, sizeof *b.results);
     b.failed = sd_xcalloc(b.inputs.len + 1, sizeof *b.failed);
     pthread_mutex_init(&b.lock, NULL);

@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "cli/export.h"
 #include "cli/secret.h"
+#include "common/text.h"
 #include "net/dns.h"
 
 enum {
@@ -152,11 +153,22 @@ static int parse_timeout(const char *s, int *ms)
     return 0;
 }
 
+/* What an error message quotes of the user's input: at most 80
+ * characters, and nothing a terminal would act on. */
+static char *quoted_input(const char *text)
+{
+    char *shown = strlen(text) > 80 ? sd_xasprintf("%.77s...", text) : sd_xstrdup(text);
+    sd_text_make_printable(&shown, false);
+    return shown;
+}
+
 static int take_address(sd_cli *cli, const char *text)
 {
     sd_error err;
     if (sd_address_parse(text, &cli->address, &err) < 0) {
-        fprintf(stderr, "smtpdoctor: '%s' is not a usable address: %s\n", text, err.msg);
+        char *shown = quoted_input(text);
+        fprintf(stderr, "smtpdoctor: '%s' is not a usable address: %s\n", shown, err.msg);
+        free(shown);
         return -1;
     }
     cli->has_address = true;
@@ -244,7 +256,9 @@ static int take_mail_address(char **slot, const char *option, const char *arg)
     sd_address a;
     sd_error err;
     if (sd_address_parse(arg, &a, &err) < 0) {
-        fprintf(stderr, "smtpdoctor: %s '%s' is not a usable address: %s\n", option, arg, err.msg);
+        char *shown = quoted_input(arg);
+        fprintf(stderr, "smtpdoctor: %s '%s' is not a usable address: %s\n", option, shown, err.msg);
+        free(shown);
         return -1;
     }
     free(*slot);

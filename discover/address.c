@@ -191,6 +191,12 @@ int sd_address_parse(const char *text, sd_address *out, sd_error *err)
         return sd_fail(err, "the address is empty");
     if (n > 4 * MAX_ADDRESS)
         return sd_fail(err, "the address is longer than %d characters", MAX_ADDRESS);
+    /* No control character anywhere, quoted or escaped: a CR or LF in an
+     * address would end the MAIL FROM line early and start a header line
+     * of the test message. */
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+            return sd_fail(err, "the address holds a control character (position %zu)", i + 1);
     char *s = sd_xstrndup(text, n);
     int rc = -1;
     const char *at = find_separator(s, err);

@@ -113,6 +113,26 @@ def test_batch_keeps_order_and_survives_bad_lines(lab):
     assert r.rc == 0 and json.loads(r.out)["settings"]["host"] == "smtp.wk.test", r
 
 
+def test_batch_input_is_bounded(lab):
+    """/dev/zero as a batch file ends at once with a usage error; a NUL byte
+    in a line makes that line a bad line, not the end of the input."""
+    r = lab.run("discover", "--batch", "/dev/zero", "--timeout", "1", timeout=30)
+    assert r.rc == 2 and "more than" in r.err and r.out == "", r
+    path = os.path.join(lab.dir, "nul-addresses")
+    with open(path, "wb") as f:
+        f.write(b"user@ac\x00.test\nuser@wk.test\n")
+    r = lab.run("discover", "--batch", path, "--timeout", "3")
+    import json
+    docs = [json.loads(l) for l in r.out.splitlines()]
+    assert [d.get("error", "") != "" for d in docs] == [True, False], docs
+    assert docs[1]["settings"]["host"] == "smtp.wk.test", docs
+
+
+def test_error_quotes_at_most_80_characters_of_the_input(lab):
+    r = lab.run("discover", "x" * 100000 + "@\x1b[2Jexample.com")
+    assert r.rc == 2 and len(r.err) < 300 and "\x1b" not in r.err, r.err[:400]
+
+
 def test_colour_only_on_a_terminal_and_never_with_no_color(lab):
     from lab import BINARY
     cmd = f"{BINARY} discover --timeout 1 --dns-server {DEAD_DNS_IP} you@gmail.com"

@@ -78,6 +78,12 @@ static void test_invalid_addresses(void)
     refuses("\"unclosed@example.com", "unclosed quote");
     refuses("user@[192.0.2.1]", "address literal");
     refuses("user@exa mple.com", "");
+    /* an escaped CR LF in a quoted local part once reached MAIL FROM raw */
+    refuses("\"a\\\r\nX-Injected: 1\"@example.com", "control character");
+    refuses("\"a\\\nb\"@example.com", "control character");
+    refuses("us\ter@example.com", "control character");
+    refuses("user@exa\x1bmple.com", "control character");
+    refuses("user\x7f@example.com", "control character");
 }
 
 static void test_length_limits(void)
