@@ -19,6 +19,8 @@ typedef struct sd_finding_rule {
     char *remedy_unencrypted;       /* the port turned out to offer no encryption at all */
 } sd_finding_rule;
 
+/* A product that intercepts TLS (presets/knowledge/interception.conf). Its
+ * patterns are kept normalised, as names are compared (see below). */
 typedef struct sd_interceptor {
     char *id, *product, *remedy;
     sd_strlist patterns;
@@ -48,7 +50,14 @@ int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err);
 void sd_knowledge_free(sd_knowledge *k);
 
 const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code);
-/* The interception product whose pattern appears in text, or NULL. */
+/* Names are compared without regard to case or punctuation: both sides are
+ * lower-cased and every run of other characters than letters and digits is
+ * one separator, and a pattern matches only whole words ("ESET" is not found
+ * in "reset", "avast! Web/Mail Shield Root" holds "Avast Web Mail Shield").
+ *
+ * The known product whose pattern appears in text, or NULL. */
+const sd_interceptor *sd_knowledge_known_interceptor(const sd_knowledge *k, const char *text);
+/* The product a cert.intercepted finding's text names, or NULL. */
 const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text);
 
 /* The first reply rule that matches a reply of server `host` at a stage, or
