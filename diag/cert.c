@@ -46,11 +46,23 @@ static const sd_interceptor *search_ca_names(const sd_tls_info *t, const sd_know
     return NULL;
 }
 
-/* A product of interception.conf named by a CA of the chain. */
+/* A product of interception.conf named by a CA of the chain. Else, when the
+ * chain does not verify because it ends at a root nobody here trusts (one the
+ * server sent itself, or an issuer that is nowhere to be found), a CA whose
+ * name speaks of scanning, inspection, a proxy...: an unknown product, named
+ * by its CA. A private CA with a neutral name stays untrusted, and a chain
+ * that verifies is never taken for an unknown interceptor. */
 static const sd_interceptor *find_interceptor(const sd_tls_info *t, const sd_knowledge *k,
                                               const char **matched)
 {
-    return search_ca_names(t, k, sd_knowledge_known_interceptor, matched);
+    const sd_interceptor *x = search_ca_names(t, k, sd_knowledge_known_interceptor, matched);
+    if (x)
+        return x;
+    bool root_untrusted = has_error(t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, NULL) ||
+                          has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, NULL) ||
+                          has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, NULL) ||
+                          has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, NULL);
+    return root_untrusted ? search_ca_names(t, k, sd_knowledge_interception_hint, matched) : NULL;
 }
 
 /* A name the certificate does cover, to suggest instead: the first DNS name

@@ -68,24 +68,33 @@ static int add_pattern(sd_interceptor *i, const char *value, sd_error *err)
     return 0;
 }
 
-/* Each [section] is a product with the names its CA carries. */
+/* Each [section] is a product with its "match" names, except [heuristic]:
+ * the generic entry, whose "word"s speak of interception in an unknown CA's
+ * name. */
 static int on_interceptor(void *arg, const char *section, const char *key, const char *value, sd_error *err)
 {
     sd_knowledge *k = arg;
+    bool heuristic = strcmp(section ? section : key, "heuristic") == 0;
     if (!section) {
+        if (heuristic) {
+            if (k->heuristic.id)
+                return sd_fail(err, "there is only one [heuristic] section");
+            k->heuristic.id = sd_xstrdup(key);
+            return 0;
+        }
         k->interceptors = sd_xrealloc(k->interceptors, (k->interceptor_count + 1) * sizeof *k->interceptors);
         memset(&k->interceptors[k->interceptor_count], 0, sizeof *k->interceptors);
         k->interceptors[k->interceptor_count++].id = sd_xstrdup(key);
         return 0;
     }
-    sd_interceptor *i = &k->interceptors[k->interceptor_count - 1];
+    sd_interceptor *i = heuristic ? &k->heuristic : &k->interceptors[k->interceptor_count - 1];
     if (strcmp(key, "product") == 0) {
         free(i->product);
         i->product = sd_xstrdup(value);
     } else if (strcmp(key, "remedy") == 0) {
         free(i->remedy);
         i->remedy = sd_xstrdup(value);
-    } else if (strcmp(key, "match") == 0) {
+    } else if (strcmp(key, heuristic ? "word" : "match") == 0) {
         return add_pattern(i, value, err);
     } else {
         return sd_fail(err, "unknown key '%s'", key);
@@ -93,13 +102,22 @@ static int on_interceptor(void *arg, const char *section, const char *key, const
     return 0;
 }
 
+static int check_interceptor(const sd_interceptor *i, sd_error *err)
+{
+    if (!i->product || !i->remedy || i->patterns.len == 0)
+        return sd_fail(err, "interception.conf: [%s] needs a product, a remedy and what to match", i->id);
+    return 0;
+}
+
 static int check_interceptors(const sd_knowledge *k, sd_error *err)
 {
-    for (size_t n = 0; n < k->interceptor_count; n++) {
-        const sd_interceptor *i = &k->interceptors[n];
-        if (!i->product || !i->remedy || i->patterns.len == 0)
-            return sd_fail(err, "interception.conf: [%s] needs a product, a remedy and what to match", i->id);
-    }
+    if (!k->heuristic.id)
+        return sd_fail(err, "interception.conf: the [heuristic] section is missing");
+    if (check_interceptor(&k->heuristic, err) < 0)
+        return -1;
+    for (size_t i = 0; i < k->interceptor_count; i++)
+        if (check_interceptor(&k->interceptors[i], err) < 0)
+            return -1;
     return 0;
 }
 
@@ -192,6 +210,7 @@ void sd_knowledge_free(sd_knowledge *k)
     for (size_t i = 0; i < k->interceptor_count; i++)
         interceptor_clear(&k->interceptors[i]);
     free(k->interceptors);
+    interceptor_clear(&k->heuristic);
     for (size_t i = 0; i < k->reply_count; i++) {
         sd_reply_rule *r = &k->replies[i];
         free(r->id);
@@ -246,9 +265,20 @@ const sd_interceptor *sd_knowledge_known_interceptor(const sd_knowledge *k, cons
     return found;
 }
 
+const sd_interceptor *sd_knowledge_interception_hint(const sd_knowledge *k, const char *text)
+{
+    if (!text || !k->heuristic.id)
+        return NULL;
+    char *norm = normalise(text);
+    bool hit = matches_any(&k->heuristic.patterns, norm);
+    free(norm);
+    return hit ? &k->heuristic : NULL;
+}
+
 const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text)
 {
-    return sd_knowledge_known_interceptor(k, text);
+    const sd_interceptor *x = sd_knowledge_known_interceptor(k, text);
+    return x ? x : sd_knowledge_interception_hint(k, text);
 }
 
 static bool host_matches(const sd_strlist *patterns, const char *host)

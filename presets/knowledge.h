@@ -42,6 +42,7 @@ typedef struct sd_knowledge {
     size_t rule_count;
     sd_interceptor *interceptors;
     size_t interceptor_count;
+    sd_interceptor heuristic;       /* an unknown product: the words its CA's name uses */
     sd_reply_rule *replies;
     size_t reply_count;
 } sd_knowledge;
@@ -57,7 +58,12 @@ const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code
  *
  * The known product whose pattern appears in text, or NULL. */
 const sd_interceptor *sd_knowledge_known_interceptor(const sd_knowledge *k, const char *text);
-/* The product a cert.intercepted finding's text names, or NULL. */
+/* The generic entry for an unknown product when text speaks of scanning,
+ * inspection, a proxy... (the words of the [heuristic] section), or NULL.
+ * Only a name of a CA that did not verify should be asked. */
+const sd_interceptor *sd_knowledge_interception_hint(const sd_knowledge *k, const char *text);
+/* The product a cert.intercepted finding's text names: a known one, else the
+ * generic entry if the text speaks of interception, else NULL. */
 const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text);
 
 /* The first reply rule that matches a reply of server `host` at a stage, or
