@@ -20,19 +20,49 @@ static bool has_error(const sd_tls_info *t, int code, int *depth)
     return false;
 }
 
-static const sd_interceptor *find_interceptor(const sd_tls_info *t, const sd_knowledge *k,
-                                              const char **matched)
+typedef const sd_interceptor *(*interceptor_lookup)(const sd_knowledge *k, const char *name);
+
+/* The first name of a CA in the chain that lookup recognises: every
+ * certificate's issuer, and the subjects of all but the leaf. The leaf's own
+ * subject is the server's name, which an interceptor copies (and a security
+ * vendor's own mail server rightly carries); a self-signed leaf's issuer is
+ * itself, not a CA. */
+static const sd_interceptor *search_ca_names(const sd_tls_info *t, const sd_knowledge *k,
+                                             interceptor_lookup lookup, const char **matched)
 {
     for (int i = 0; i < t->chain_len; i++) {
-        const sd_interceptor *x = sd_knowledge_interceptor(k, t->chain[i].issuer);
-        if (!x)
-            x = sd_knowledge_interceptor(k, t->chain[i].subject);
-        if (x) {
-            *matched = t->chain[i].issuer;
-            return x;
+        const char *names[2] = {
+            i == 0 && t->chain[0].self_issued ? NULL : t->chain[i].issuer,
+            i == 0 ? NULL : t->chain[i].subject,
+        };
+        for (int j = 0; j < 2; j++) {
+            const sd_interceptor *x = names[j] ? lookup(k, names[j]) : NULL;
+            if (x) {
+                *matched = names[j];
+                return x;
+            }
         }
     }
     return NULL;
+}
+
+/* A product of interception.conf named by a CA of the chain. Else, when the
+ * chain does not verify because it ends at a root nobody here trusts (one the
+ * server sent itself, or an issuer that is nowhere to be found), a CA whose
+ * name speaks of scanning, inspection, a proxy...: an unknown product, named
+ * by its CA. A private CA with a neutral name stays untrusted, and a chain
+ * that verifies is never taken for an unknown interceptor. */
+static const sd_interceptor *find_interceptor(const sd_tls_info *t, const sd_knowledge *k,
+                                              const char **matched)
+{
+    const sd_interceptor *x = search_ca_names(t, k, sd_knowledge_known_interceptor, matched);
+    if (x)
+        return x;
+    bool root_untrusted = has_error(t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, NULL) ||
+                          has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, NULL) ||
+                          has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, NULL) ||
+                          has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, NULL);
+    return root_untrusted ? search_ca_names(t, k, sd_knowledge_interception_hint, matched) : NULL;
 }
 
 /* A name the certificate does cover, to suggest instead: the first DNS name

@@ -34,27 +34,90 @@ static int on_finding(void *arg, const char *section, const char *key, const cha
     return 0;
 }
 
+/* Lower case, and every run of characters other than ASCII letters and
+ * digits as one space, with a space at each end: then a normalised pattern
+ * found in a normalised text stands there as whole words. Bytes of UTF-8
+ * sequences count as letters, so names in other scripts still compare. */
+static char *normalise(const char *s)
+{
+    size_t n = strlen(s);
+    char *out = sd_xmalloc(n + 3), *o = out;
+    *o++ = ' ';
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p >= 0x80)
+            *o++ = (char)*p;
+        else if (*p >= 'A' && *p <= 'Z')
+            *o++ = (char)(*p - 'A' + 'a');
+        else if (o[-1] != ' ')
+            *o++ = ' ';
+    }
+    if (o[-1] != ' ')
+        *o++ = ' ';
+    *o = '\0';
+    return out;
+}
+
+static int add_pattern(sd_interceptor *i, const char *value, sd_error *err)
+{
+    char *norm = normalise(value);
+    if (strcmp(norm, " ") == 0) {
+        free(norm);
+        return sd_fail(err, "'%s' has no letters or digits to match", value);
+    }
+    sd_strlist_add_owned(&i->patterns, norm);
+    return 0;
+}
+
+/* Each [section] is a product with its "match" names, except [heuristic]:
+ * the generic entry, whose "word"s speak of interception in an unknown CA's
+ * name. */
 static int on_interceptor(void *arg, const char *section, const char *key, const char *value, sd_error *err)
 {
     sd_knowledge *k = arg;
+    bool heuristic = strcmp(section ? section : key, "heuristic") == 0;
     if (!section) {
+        if (heuristic) {
+            if (k->heuristic.id)
+                return sd_fail(err, "there is only one [heuristic] section");
+            k->heuristic.id = sd_xstrdup(key);
+            return 0;
+        }
         k->interceptors = sd_xrealloc(k->interceptors, (k->interceptor_count + 1) * sizeof *k->interceptors);
         memset(&k->interceptors[k->interceptor_count], 0, sizeof *k->interceptors);
         k->interceptors[k->interceptor_count++].id = sd_xstrdup(key);
         return 0;
     }
-    sd_interceptor *i = &k->interceptors[k->interceptor_count - 1];
+    sd_interceptor *i = heuristic ? &k->heuristic : &k->interceptors[k->interceptor_count - 1];
     if (strcmp(key, "product") == 0) {
         free(i->product);
         i->product = sd_xstrdup(value);
     } else if (strcmp(key, "remedy") == 0) {
         free(i->remedy);
         i->remedy = sd_xstrdup(value);
-    } else if (strcmp(key, "match") == 0) {
-        sd_strlist_add(&i->patterns, value);
+    } else if (strcmp(key, heuristic ? "word" : "match") == 0) {
+        return add_pattern(i, value, err);
     } else {
         return sd_fail(err, "unknown key '%s'", key);
     }
+    return 0;
+}
+
+static int check_interceptor(const sd_interceptor *i, sd_error *err)
+{
+    if (!i->product || !i->remedy || i->patterns.len == 0)
+        return sd_fail(err, "interception.conf: [%s] needs a product, a remedy and what to match", i->id);
+    return 0;
+}
+
+static int check_interceptors(const sd_knowledge *k, sd_error *err)
+{
+    if (!k->heuristic.id)
+        return sd_fail(err, "interception.conf: the [heuristic] section is missing");
+    if (check_interceptor(&k->heuristic, err) < 0)
+        return -1;
+    for (size_t i = 0; i < k->interceptor_count; i++)
+        if (check_interceptor(&k->interceptors[i], err) < 0)
+            return -1;
     return 0;
 }
 
@@ -115,11 +178,20 @@ int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err)
     memset(k, 0, sizeof *k);
     if (sd_ini_parse(sd_builtin_findings_text, "findings.conf", on_finding, k, err) < 0 ||
         sd_ini_parse(sd_builtin_interception_text, "interception.conf", on_interceptor, k, err) < 0 ||
+        check_interceptors(k, err) < 0 ||
         sd_ini_parse(sd_builtin_replies_text, "replies.conf", on_reply, k, err) < 0 || check_replies(k, err) < 0) {
         sd_knowledge_free(k);
         return -1;
     }
     return 0;
+}
+
+static void interceptor_clear(sd_interceptor *i)
+{
+    free(i->id);
+    free(i->product);
+    free(i->remedy);
+    sd_strlist_free(&i->patterns);
 }
 
 void sd_knowledge_free(sd_knowledge *k)
@@ -135,13 +207,10 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->remedy_unencrypted);
     }
     free(k->rules);
-    for (size_t i = 0; i < k->interceptor_count; i++) {
-        free(k->interceptors[i].id);
-        free(k->interceptors[i].product);
-        free(k->interceptors[i].remedy);
-        sd_strlist_free(&k->interceptors[i].patterns);
-    }
+    for (size_t i = 0; i < k->interceptor_count; i++)
+        interceptor_clear(&k->interceptors[i]);
     free(k->interceptors);
+    interceptor_clear(&k->heuristic);
     for (size_t i = 0; i < k->reply_count; i++) {
         sd_reply_rule *r = &k->replies[i];
         free(r->id);
@@ -175,13 +244,41 @@ static bool contains_i(const char *hay, const char *needle)
     return false;
 }
 
+static bool matches_any(const sd_strlist *patterns, const char *normalised)
+{
+    for (size_t p = 0; p < patterns->len; p++)
+        if (strstr(normalised, patterns->items[p]))
+            return true;
+    return false;
+}
+
+const sd_interceptor *sd_knowledge_known_interceptor(const sd_knowledge *k, const char *text)
+{
+    if (!text)
+        return NULL;
+    char *norm = normalise(text);
+    const sd_interceptor *found = NULL;
+    for (size_t i = 0; i < k->interceptor_count && !found; i++)
+        if (matches_any(&k->interceptors[i].patterns, norm))
+            found = &k->interceptors[i];
+    free(norm);
+    return found;
+}
+
+const sd_interceptor *sd_knowledge_interception_hint(const sd_knowledge *k, const char *text)
+{
+    if (!text || !k->heuristic.id)
+        return NULL;
+    char *norm = normalise(text);
+    bool hit = matches_any(&k->heuristic.patterns, norm);
+    free(norm);
+    return hit ? &k->heuristic : NULL;
+}
+
 const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text)
 {
-    for (size_t i = 0; text && i < k->interceptor_count; i++)
-        for (size_t p = 0; p < k->interceptors[i].patterns.len; p++)
-            if (contains_i(text, k->interceptors[i].patterns.items[p]))
-                return &k->interceptors[i];
-    return NULL;
+    const sd_interceptor *x = sd_knowledge_known_interceptor(k, text);
+    return x ? x : sd_knowledge_interception_hint(k, text);
 }
 
 static bool host_matches(const sd_strlist *patterns, const char *host)

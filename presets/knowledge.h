@@ -19,6 +19,8 @@ typedef struct sd_finding_rule {
     char *remedy_unencrypted;       /* the port turned out to offer no encryption at all */
 } sd_finding_rule;
 
+/* A product that intercepts TLS (presets/knowledge/interception.conf). Its
+ * patterns are kept normalised, as names are compared (see below). */
 typedef struct sd_interceptor {
     char *id, *product, *remedy;
     sd_strlist patterns;
@@ -40,6 +42,7 @@ typedef struct sd_knowledge {
     size_t rule_count;
     sd_interceptor *interceptors;
     size_t interceptor_count;
+    sd_interceptor heuristic;       /* an unknown product: the words its CA's name uses */
     sd_reply_rule *replies;
     size_t reply_count;
 } sd_knowledge;
@@ -48,7 +51,19 @@ int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err);
 void sd_knowledge_free(sd_knowledge *k);
 
 const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code);
-/* The interception product whose pattern appears in text, or NULL. */
+/* Names are compared without regard to case or punctuation: both sides are
+ * lower-cased and every run of other characters than letters and digits is
+ * one separator, and a pattern matches only whole words ("ESET" is not found
+ * in "reset", "avast! Web/Mail Shield Root" holds "Avast Web Mail Shield").
+ *
+ * The known product whose pattern appears in text, or NULL. */
+const sd_interceptor *sd_knowledge_known_interceptor(const sd_knowledge *k, const char *text);
+/* The generic entry for an unknown product when text speaks of scanning,
+ * inspection, a proxy... (the words of the [heuristic] section), or NULL.
+ * Only a name of a CA that did not verify should be asked. */
+const sd_interceptor *sd_knowledge_interception_hint(const sd_knowledge *k, const char *text);
+/* The product a cert.intercepted finding's text names: a known one, else the
+ * generic entry if the text speaks of interception, else NULL. */
 const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char *text);
 
 /* The first reply rule that matches a reply of server `host` at a stage, or

@@ -21,8 +21,13 @@ class CertFactory:
     def _path(self, name, ext):
         return os.path.join(self.dir, f"{name}.{ext}")
 
-    def _ca(self, name, cn, issuer, days=3650):
+    def _ca(self, name, cn, issuer, days=3650, fields=None):
+        """A CA named O=smtpdoctor lab, CN=cn, or, with fields, by those
+        (attribute, value) pairs in their order, then CN=cn: a product's CA
+        as its O and OU name it."""
         key, cert = self._path(name, "key"), self._path(name, "pem")
+        subj = "".join(f"/{attr}={_subj_value(value)}" for attr, value in (fields or [("O", "smtpdoctor lab")]))
+        subj += "/CN=" + _subj_value(cn)
         _run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
         ext = self._path(name, "ext")
         with open(ext, "w") as f:
@@ -30,11 +35,11 @@ class CertFactory:
                     "subjectKeyIdentifier=hash\n")
         if issuer is None:
             _run("req", "-new", "-x509", "-key", key, "-out", cert, "-days", str(days),
-                 "-subj", "/O=smtpdoctor lab/CN=" + cn.replace("/", "\\/"), "-addext", "basicConstraints=critical,CA:TRUE",
+                 "-subj", subj, "-addext", "basicConstraints=critical,CA:TRUE",
                  "-addext", "keyUsage=critical,keyCertSign,cRLSign")
         else:
             csr = self._path(name, "csr")
-            _run("req", "-new", "-key", key, "-out", csr, "-subj", "/O=smtpdoctor lab/CN=" + cn.replace("/", "\\/"))
+            _run("req", "-new", "-key", key, "-out", csr, "-subj", subj)
             _run("x509", "-req", "-in", csr, "-CA", issuer[1], "-CAkey", issuer[0], "-CAcreateserial",
                  "-out", cert, "-days", str(days), "-extfile", ext)
         return key, cert
@@ -98,6 +103,11 @@ class CertFactory:
                 if with_chain:
                     out.write(open(icert).read())
         return chain, key
+
+
+def _subj_value(value):
+    """A value for openssl's -subj, where "/" and "+" separate fields."""
+    return value.replace("\\", "\\\\").replace("/", "\\/").replace("+", "\\+")
 
 
 def _date(days_from_now):
