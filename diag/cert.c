@@ -124,6 +124,10 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
     if ((v->interceptor = find_interceptor(t, k, &matched)) != NULL) {
         v->code = "cert.intercepted";
         v->message = sd_xasprintf("the certificate chain is signed by %s (%s)", v->interceptor->product, matched);
+        /* a product whose root this system trusts: the system's programs
+         * work through it, programs with their own store do not */
+        if (t->verify_error_count == 0 && t->name_matches)
+            v->status = SD_CHECK_WARN;
     } else if (has_error(t, X509_V_ERR_CERT_HAS_EXPIRED, &depth)) {
         v->code = "cert.expired";
         v->message = depth == 0 ? sd_xasprintf("the certificate expired on %s", not_after)

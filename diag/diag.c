@@ -210,6 +210,7 @@ static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_t
     }
     sd_check_add(&r->checks, "tls", target, status, strcmp(v.code, "cert.ok") == 0 ? "tls.ok" : v.code, msg);
     r->checks.items[r->checks.len - 1].suggested_host = v.suggested_host;
+    r->checks.items[r->checks.len - 1].interceptor = v.interceptor;
     v.suggested_host = NULL;
     if (v.expiring_soon)
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "cert.expiring_soon",

@@ -35,6 +35,7 @@ typedef struct sd_check {
     char *message;            /* one sentence of what was observed */
     char *remedy;             /* one sentence of what to do, or NULL */
     char *suggested_host;     /* where the fix is another host name */
+    const sd_interceptor *interceptor;   /* cert.intercepted: the product, when known */
     const char *texts;        /* a findings.conf entry more specific than the code for
                                  the summary and remedy ("cert.intercepted.redirect"), or NULL */
     int64_t elapsed_ms;

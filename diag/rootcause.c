@@ -30,9 +30,7 @@ static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_r
     (void)req;
     char port[16];
     snprintf(port, sizeof port, "%d", r->port);
-    const sd_interceptor *x = NULL;
-    if (c && strcmp(c->code, "cert.intercepted") == 0)
-        x = sd_knowledge_interceptor(req->knowledge, c->message);
+    const sd_interceptor *x = c ? c->interceptor : NULL;
     sd_template_var vars[] = {
         {"host", r->host},
         {"port", port},
@@ -41,8 +39,8 @@ static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_r
         {"suggested_host", c ? c->suggested_host : NULL},
         {"alternative", alternative},
         {"detail", c ? c->message : NULL},
-        {"product", x ? x->product : "a program"},
-        {"product_remedy", x ? x->remedy : "Turn off its scanning of encrypted mail connections."},
+        {"product", x ? x->product : NULL},
+        {"product_remedy", x ? x->remedy : NULL},
         {NULL, NULL},
     };
     return sd_template_render(tpl, vars);

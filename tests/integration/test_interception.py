@@ -120,3 +120,19 @@ def test_verified_chain_is_not_intercepted(lab):
     expect(r, "smtp.ok", "ok", 0)
     assert not [c for c in r.json["checks"] if c["code"].startswith("cert.") and c["status"] != "pass"], r.json
 
+
+
+def test_known_product_the_system_trusts_is_a_warning(lab):
+    """A company's Zscaler root installed on this computer: the chain
+    verifies, so programs that use the system's store work through it, and
+    the finding is a warning (programs with their own store refuse it)."""
+    zscaler = sorted(PRODUCTS).index("zscaler.intercept.test")
+    bundle = os.path.join(lab.dir, "with-zscaler.pem")
+    with open(bundle, "w") as out:
+        for name in (lab.ca_file, lab.certs._path(f"interceptca{zscaler}", "pem")):
+            out.write(open(name).read())
+    r = lab.run("diag", "--json", "--timeout", "3", "--host", "zscaler.intercept.test", "--port", "465",
+                "--security", "tls", "--ca-file", bundle, ca=False)
+    assert r.json is not None, r
+    d = expect(r, "cert.intercepted", "warn", 0)
+    assert "Zscaler" in d["summary"], d

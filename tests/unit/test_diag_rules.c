@@ -490,7 +490,8 @@ static void test_unknown_interceptor_verdicts(void)
     sd_knowledge_free(&k);
 }
 
-/* The root cause of a cert.intercepted finding, from its message. */
+/* The root cause of a cert.intercepted finding with the product found in
+ * its message. */
 static sd_diag_result intercepted_root_cause(const sd_knowledge *k, const char *message)
 {
     sd_diag_request req = {.knowledge = k};
@@ -500,6 +501,8 @@ static sd_diag_result intercepted_root_cause(const sd_knowledge *k, const char *
     r.port = 465;
     r.security = SD_SEC_TLS;
     sd_check_add(&r.checks, "tls", "smtp.example.com:465", SD_CHECK_FAIL, "cert.intercepted", sd_xstrdup(message));
+    /* as the certificate check carries it: the product its names match */
+    r.checks.items[0].interceptor = sd_knowledge_interceptor(k, message);
     sd_choose_root_cause(&req, &r);
     return r;
 }
