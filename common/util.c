@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static void out_of_memory(void)
@@ -117,6 +118,15 @@ bool sd_str_has_suffix_i(const char *s, const char *suffix)
 {
     size_t ls = strlen(s), lx = strlen(suffix);
     return ls >= lx && sd_str_ieq(s + ls - lx, suffix);
+}
+
+bool sd_str_icontains(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = haystack; *p; p++)
+        if (strncasecmp(p, needle, n) == 0)
+            return true;
+    return n == 0;
 }
 
 char *sd_str_trim(char *s)

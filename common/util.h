@@ -19,6 +19,7 @@ char *sd_xasprintf(const char *fmt, ...) SD_PRINTF(1, 2);
 void sd_str_lower(char *s);
 bool sd_str_ieq(const char *a, const char *b);      /* ASCII case-insensitive, NULL-safe */
 bool sd_str_has_suffix_i(const char *s, const char *suffix);
+bool sd_str_icontains(const char *haystack, const char *needle);   /* ASCII case-insensitive */
 /* A TCP port written as the first n bytes of s: only digits, 1 to 65535.
  * Returns the port or -1. */
 int sd_port_parse(const char *s, size_t n);

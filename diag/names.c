@@ -189,16 +189,52 @@ static char *trusted_suggestion(const sd_diag_request *req, const sd_diag_result
     return confirmed_reverse_name(req, r, resolver);
 }
 
-/* A known provider's certificate that verifies, yet carries no Certificate
- * Transparency proof by any route: every public CA's certificate does, so
- * a root installed on this computer (a company's TLS inspection, a security
- * product) issued it. The system trusts it; programs with their own store
- * will not. */
-static void check_transparency(const sd_diag_request *req, sd_diag_result *r)
+static bool preset_lists_host(const sd_preset *p, const char *host)
+{
+    for (size_t i = 0; i < p->server_count; i++)
+        if (sd_str_ieq(p->servers[i].host, host))
+            return true;
+    return false;
+}
+
+/* Why a known provider's verified certificate looks issued by a root
+ * installed on this computer, or NULL: an issuer outside the provider's CA
+ * families (when its preset names them), or no Certificate Transparency
+ * proof by any route, which every public CA's certificate carries. */
+static char *installed_root_sign(const sd_diag_request *req, const sd_diag_result *r)
+{
+    const sd_tls_info *t = &r->tls;
+    const char *issuer = t->chain[0].issuer ? t->chain[0].issuer : "?";
+    /* every preset that lists the host may name its CA families (Gmail and
+     * Google Workspace share smtp.gmail.com) */
+    const sd_preset *named = NULL;
+    bool family = false;
+    for (size_t i = 0; req->presets && i < req->presets->len && !family; i++) {
+        const sd_preset *p = &req->presets->items[i];
+        if (!p->ca_families.len || !preset_lists_host(p, r->host))
+            continue;
+        named = p;
+        for (size_t k = 0; k < p->ca_families.len && !family; k++)
+            family = sd_str_icontains(issuer, p->ca_families.items[k]);
+    }
+    if (named && !family)
+        return sd_xasprintf("the certificate of %s is issued by %s, not by %s, whose certificates %s's servers carry",
+                            r->host, issuer, named->ca_families.items[0], named->name);
+    if (t->sct_count == 0)
+        return sd_xasprintf("the certificate of %s, issued by %s, carries no Certificate Transparency proof, "
+                            "which every public certificate authority's certificate carries", r->host, issuer);
+    return NULL;
+}
+
+/* A known provider's certificate that verifies only because the system
+ * trusts an extra root (a company's TLS inspection, a security product):
+ * the system's programs work through it, programs with their own store
+ * (Thunderbird, Java and Node programs) refuse it. A warning. */
+static void check_installed_root(const sd_diag_request *req, sd_diag_result *r)
 {
     const sd_tls_info *t = &r->tls;
     if (t->outcome != SD_TLS_OK || t->chain_len == 0 || t->verify_error_count > 0 || !t->name_matches ||
-        t->sct_count > 0 || !sd_known_provider_host(req, r->host))
+        !sd_known_provider_host(req, r->host))
         return;
     const char *target = NULL;
     for (size_t i = 0; i < r->checks.len; i++) {
@@ -207,18 +243,18 @@ static void check_transparency(const sd_diag_request *req, sd_diag_result *r)
         if (strcmp(r->checks.items[i].layer, "tls") == 0)
             target = r->checks.items[i].target;
     }
+    char *sign = installed_root_sign(req, r);
+    if (!sign)
+        return;
     char *at = sd_xstrdup(target ? target : r->host);
-    sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, "cert.intercepted",
-                 sd_xasprintf("the certificate of %s, issued by %s, carries no Certificate Transparency proof, "
-                              "which every public certificate authority's certificate carries", r->host,
-                              t->chain[0].issuer));
+    sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, "cert.intercepted", sign);
     r->checks.items[r->checks.len - 1].texts = "cert.intercepted.inspection";
     free(at);
 }
 
 void sd_review_certificate_names(const sd_diag_request *req, sd_diag_result *r, sd_resolver *resolver)
 {
-    check_transparency(req, r);
+    check_installed_root(req, r);
     for (size_t i = 0; i < r->checks.len; i++) {
         sd_check *c = &r->checks.items[i];
         if (strcmp(c->code, "cert.hostname_mismatch") != 0 || r->tls.chain_len == 0)

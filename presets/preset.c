@@ -34,6 +34,7 @@ static void preset_clear(sd_preset *p)
     free(p->username);
     free(p->password_kind);
     sd_strlist_free(&p->hints);
+    sd_strlist_free(&p->ca_families);
     free(p->help_url);
     free(p->origin);
     memset(p, 0, sizeof *p);
@@ -135,6 +136,8 @@ static int parse_key(sd_preset *p, const char *key, char *value, sd_error *err)
     } else if (strcmp(key, "help") == 0) {
         free(p->help_url);
         p->help_url = sd_xstrdup(value);
+    } else if (strcmp(key, "ca") == 0) {
+        sd_strlist_add(&p->ca_families, value);
     } else {
         return sd_fail(err, "unknown key '%s'", key);
     }

@@ -42,6 +42,9 @@ typedef struct sd_preset {
     sd_preset_status status;
     sd_strlist hints;          /* what to read before logging in */
     char *help_url;
+    sd_strlist ca_families;    /* organisations whose CAs issue the provider's server
+                                  certificates (optional): another issuer of a verified
+                                  chain means a root installed on this computer */
     char *origin;              /* "built-in" or the file it came from */
 } sd_preset;
 

@@ -12,6 +12,7 @@ from smtpd import SmtpBehaviour
 
 SERVFAIL_DNS = "127.0.0.96"
 NXDOMAIN_DNS = "127.0.0.93"     # says "no such name" to everything
+INSPECTED_DNS = "127.0.0.92"    # leads smtp.gmail.com to a server behind an inspection root
 AD_DNS = "127.0.0.95"
 
 
@@ -88,6 +89,10 @@ def world(lab):
     # trusted) but carries no Certificate Transparency proof: what a
     # company's TLS inspection with its root installed looks like
     server(lab, "smtp.fastmail.com", "127.0.1.26", 465, "tls", sct=False)
+    # smtp.gmail.com behind a root that is not Google's (the lab's own
+    # intermediate), reached through a resolver of its own
+    lab.smtp("127.0.1.27", 465, SmtpBehaviour("tls", name="smtp.gmail.com", cert=lab.cert_for("smtp.gmail.com")))
+    lab.dns_responder(INSPECTED_DNS, {("smtp.gmail.com", "A"): (0, ["127.0.1.27"], False)})
     # the usual server name of an address's own domain, for typos of it
     server(lab, "smtp.typo.test", "127.0.1.25", 587, "starttls")
     # a validating resolver's answers (AD bit) for the trust rule of discovery
@@ -228,6 +233,20 @@ def test_chain_incomplete(lab):
     d = expect(diag(lab, "nochain.diag.test", "--port", "465"), "cert.chain_incomplete")
     assert "fetched from http://ca.lab.test/issuer.crt the chain is complete" in d["summary"], d
     assert "browser" in d["remedy"], d
+
+
+def test_provider_certificate_from_another_ca_family_is_inspection(lab):
+    """Gmail's certificates come from Google's own CA family; one that
+    verifies through another root (the lab's own intermediate here, as a
+    company's inspection root would) is a warning. A resolver of its own
+    leads smtp.gmail.com to that server."""
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "smtp.gmail.com", "--port", "465")
+    d = expect(r, "smtp.ok", "ok", 0)
+    assert not [c for c in r.json["checks"] if c["code"] == "cert.intercepted"], r.json["checks"]
+    r = lab.run("diag", "--json", "--timeout", "2", "--host", "smtp.gmail.com", "--port", "465", "--dns-server",
+                INSPECTED_DNS)
+    d = expect(r, "cert.intercepted", "warn", 0)
+    assert "not by Google Trust Services" in d["summary"], d
 
 
 def test_provider_certificate_without_transparency_is_inspection(lab):

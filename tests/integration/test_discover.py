@@ -23,10 +23,10 @@ def autoconfig(*servers, username="%EMAILADDRESS%", extra=""):
     return "".join(out)
 
 
-def smtp_pair(lab, host, ip, tls=True, starttls=True):
+def smtp_pair(lab, host, ip, tls=True, starttls=True, issuer=None):
     """SMTP listeners for host: 465 with implicit TLS, 587 with STARTTLS."""
     lab.host(host, ip)
-    cert = lab.cert_for(host)
+    cert = lab.cert_for(host, issuer=issuer) if issuer else lab.cert_for(host)
     if tls:
         lab.smtp(ip, 465, SmtpBehaviour("tls", name=host, cert=cert))
     if starttls:
@@ -75,7 +75,8 @@ def world(lab):
 
     # a custom domain at Google Workspace, known by its MX
     lab.mx("gworkspace.test", "aspmx.l.google.com")
-    smtp_pair(lab, "smtp.gmail.com", "127.0.0.15")
+    # Gmail's server, with a certificate from a CA of Google's own family
+    smtp_pair(lab, "smtp.gmail.com", "127.0.0.15", issuer=lab.certs.provider_ca("Google Trust Services"))
 
     # Exchange Autodiscover (POX)
     lab.route("https", "autodiscover.ad.test", "/autodiscover/autodiscover.xml", body=(

@@ -60,12 +60,13 @@ M365_REFUSAL = ["535 5.7.139 Authentication unsuccessful, SmtpClientAuthenticati
                 "Visit https://aka.ms/smtp_auth_disabled for more information. [AM0PR01CA0001.eurprd01.prod.exchangelabs.com]"]
 
 
-def smtp(lab, host, ip, port, mode, users, names=None, **kw):
+def smtp(lab, host, ip, port, mode, users, names=None, issuer=None, **kw):
     """An SMTP server that offers AUTH PLAIN LOGIN (unless auth= says
     otherwise) and accepts the logins in users."""
     lab.host(host, ip)
     kw.setdefault("auth", "PLAIN LOGIN")
-    b = SmtpBehaviour(mode, name=host, cert=lab.cert_for(*(names or [host])), users=dict(users), **kw)
+    cert = lab.cert_for(*(names or [host]), **({"issuer": issuer} if issuer else {}))
+    b = SmtpBehaviour(mode, name=host, cert=cert, users=dict(users), **kw)
     lab.smtp(ip, port, b)
     return b
 
@@ -87,8 +88,9 @@ def gmail_server(lab):
     ip = next((rec.split(",")[1] for rec in lab.records if rec.startswith("host-record=smtp.gmail.com,")), None)
     if ip is None:
         ip = GMAIL_IP
-        smtp(lab, "smtp.gmail.com", ip, 465, "tls", {})
-        smtp(lab, "smtp.gmail.com", ip, 587, "starttls", {})
+        gts = lab.certs.provider_ca("Google Trust Services")
+        smtp(lab, "smtp.gmail.com", ip, 465, "tls", {}, issuer=gts)
+        smtp(lab, "smtp.gmail.com", ip, 587, "starttls", {}, issuer=gts)
     for (server_ip, _, b) in lab.pending_smtp:
         if server_ip == ip:
             b.users["victim@gmail.com"] = PASSWORD

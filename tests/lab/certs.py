@@ -18,6 +18,16 @@ class CertFactory:
                                                    (self.root_key, self.root_cert))
         self.ca_file = self.root_cert
 
+    def provider_ca(self, organisation):
+        """An intermediate CA under the lab's root whose O is a provider's
+        CA family (e.g. "Google Trust Services"): what a provider's server
+        certificate in the real world is issued by."""
+        name = "provider-" + "".join(ch for ch in organisation.lower() if ch.isalnum())
+        if not os.path.exists(self._path(name, "pem")):
+            self._ca(name, organisation + " Lab Issuing CA", (self.root_key, self.root_cert),
+                     fields=[("O", organisation)])
+        return self._path(name, "key"), self._path(name, "pem")
+
     def _path(self, name, ext):
         return os.path.join(self.dir, f"{name}.{ext}")
 
