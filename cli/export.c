@@ -76,12 +76,26 @@ static void url_encoded(sd_buf *b, const char *s)
     }
 }
 
-/* msmtp takes a value in double quotes with \" and \\ inside */
+/* msmtp takes everything between the first and the last double quote of
+ * the line as it is (msmtp 1.8 knows no escapes there), so a value is
+ * quoted whole and can hold anything but a line end, which no value here
+ * has (addresses and user names hold no control character). */
 static void msmtp_quoted(sd_buf *b, const char *s)
 {
     sd_buf_puts(b, "\"");
+    for (; *s; s++)
+        if (*s != '\n' && *s != '\r')
+            sd_buf_append(b, s, 1);
+    sd_buf_puts(b, "\"");
+}
+
+/* neomutt's double quotes: a backslash escapes, and a backquote or '$'
+ * there would run a command or expand a variable */
+static void mutt_quoted(sd_buf *b, const char *s)
+{
+    sd_buf_puts(b, "\"");
     for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
+        if (strchr("\\\"`$", *s))
             sd_buf_puts(b, "\\");
         sd_buf_append(b, s, 1);
     }
@@ -126,14 +140,15 @@ static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_server *s)
     msmtp_quoted(b, user);
     sd_buf_puts(b, "\nfrom ");
     msmtp_quoted(b, cli->address.address);
+    /* msmtp hands passwordeval to a shell: the user name is a shell word
+     * (single quotes), and the whole command an msmtp value */
     sd_buf_puts(b, "\n# the password is never written here: read it from your keyring\npasswordeval ");
-    sd_buf_puts(b, "\"secret-tool lookup service smtp user ");
-    for (const char *p = user; *p; p++) {           /* inside msmtp's double quotes */
-        if (*p == '"' || *p == '\\')
-            sd_buf_puts(b, "\\");
-        sd_buf_append(b, p, 1);
-    }
-    sd_buf_printf(b, "\"\naccount default : %s\n", cli->address.domain);
+    sd_buf command = {0};
+    sd_buf_puts(&command, "secret-tool lookup service smtp user ");
+    shell_quoted(&command, user);
+    msmtp_quoted(b, command.data);
+    sd_buf_free(&command);
+    sd_buf_printf(b, "\naccount default : %s\n", cli->address.domain);
 }
 
 static void thunderbird_server(sd_buf *b, const sd_server *s, const char *username_template)
@@ -185,9 +200,9 @@ static void export_thunderbird(sd_buf *b, const sd_cli *cli, const sd_discovery 
 static void export_mutt(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
 {
     const char *user = username_of(cli, s);
-    sd_buf_printf(b, "# neomutt settings for %s, written by smtpdoctor\n", cli->address.address);
-    sd_buf_printf(b, "set from = \"%s\"\nset smtp_url = \"%s://", cli->address.address,
-                  s->security == SD_SEC_TLS ? "smtps" : "smtp");
+    sd_buf_puts(b, "# neomutt settings, written by smtpdoctor\nset from = ");
+    mutt_quoted(b, cli->address.address);
+    sd_buf_printf(b, "\nset smtp_url = \"%s://", s->security == SD_SEC_TLS ? "smtps" : "smtp");
     url_encoded(b, user);
     sd_buf_printf(b, "@%s:%d/\"\n", s->host, s->port);
     if (s->security == SD_SEC_STARTTLS)
@@ -211,7 +226,9 @@ static void export_mutt(sd_buf *b, const sd_cli *cli, const sd_discovery *d, con
 
 static void export_git(sd_buf *b, const sd_cli *cli, const sd_server *s)
 {
-    sd_buf_printf(b, "git config --global sendemail.smtpServer %s\n", s->host);
+    sd_buf_puts(b, "git config --global sendemail.smtpServer ");
+    shell_quoted(b, s->host);
+    sd_buf_puts(b, "\n");
     sd_buf_printf(b, "git config --global sendemail.smtpServerPort %d\n", s->port);
     if (s->security != SD_SEC_PLAIN)
         sd_buf_printf(b, "git config --global sendemail.smtpEncryption %s\n", s->security == SD_SEC_TLS ? "ssl" : "tls");
@@ -232,12 +249,20 @@ static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_server *s)
     sd_buf_puts(b, "smtp_sasl_auth_enable = yes\nsmtp_sasl_password_maps = hash:/etc/postfix/sasl_passwd\n"
                    "smtp_sasl_security_options = noanonymous\n\n");
     sd_buf_puts(b, "# /etc/postfix/sasl_passwd (then: chmod 600, postmap /etc/postfix/sasl_passwd)\n");
-    sd_buf_printf(b, "[%s]:%d %s:YOUR_PASSWORD\n", s->host, s->port, username_of(cli, s));
+    /* a map's key and value end at white space, and a line at a newline:
+     * a user name holding either cannot be written there safely */
+    const char *user = username_of(cli, s);
+    if (strpbrk(user, " \t\r\n"))
+        sd_buf_puts(b, "# (your user name holds a blank, which this file cannot hold: see postconf(5))\n");
+    else
+        sd_buf_printf(b, "[%s]:%d %s:YOUR_PASSWORD\n", s->host, s->port, user);
 }
 
 static void export_env(sd_buf *b, const sd_cli *cli, const sd_server *s)
 {
-    sd_buf_printf(b, "SMTP_HOST=%s\nSMTP_PORT=%d\n", s->host, s->port);
+    sd_buf_puts(b, "SMTP_HOST=");
+    shell_quoted(b, s->host);
+    sd_buf_printf(b, "\nSMTP_PORT=%d\n", s->port);
     sd_buf_printf(b, "SMTP_SECURE=%s\n", s->security == SD_SEC_TLS ? "true" : "false");
     sd_buf_printf(b, "SMTP_STARTTLS=%s\n", s->security == SD_SEC_STARTTLS ? "true" : "false");
     sd_buf_puts(b, "SMTP_USER=");

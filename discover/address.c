@@ -276,3 +276,37 @@ char *sd_address_expand(const sd_address *a, const char *t, int *defect)
     }
     return sd_buf_take(&out);
 }
+
+bool sd_host_name_safe(const char *host)
+{
+    size_t n = 0;
+    for (const char *p = host; *p; p++, n++)
+        if (!(*p == '.' || *p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return n > 0 && n <= 253;
+}
+
+static size_t placeholder_length(const char *t)
+{
+    static const char *const names[] = {"%EMAILADDRESS%", "%EMAILLOCALPART%", "%EMAILDOMAIN%"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strncmp(t, names[i], strlen(names[i])) == 0)
+            return strlen(names[i]);
+    return 0;
+}
+
+bool sd_username_text_safe(const char *text, bool backslash_ok)
+{
+    for (const char *p = text; *p;) {
+        size_t skip = placeholder_length(p);
+        if (skip) {
+            p += skip;
+            continue;
+        }
+        unsigned char c = (unsigned char)*p++;
+        if (c == '\\' ? !backslash_ok : c <= 0x20 || c == 0x7f || strchr("$`'\";|&<>(){}[]*?!", c))
+            return false;
+    }
+    return true;
+}

@@ -5,6 +5,8 @@
 #ifndef SD_DISCOVER_ADDRESS_H
 #define SD_DISCOVER_ADDRESS_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 
 typedef struct sd_address {
@@ -33,4 +35,18 @@ char *sd_server_name_normalize(const char *text, sd_error *err);
  * A placeholder whose closing '%' is missing (a defect seen in real ISPDB
  * files) is still replaced, and *defect is set when defect is not NULL. */
 char *sd_address_expand(const sd_address *a, const char *template_text, int *defect);
+
+/* A host name a source may name: letters, digits, '.', '-' and '_' only,
+ * at most 253 characters (checked for every discovered server, so that no
+ * document or DNS answer can put a quote, a space or a '$' into an export
+ * or a message). */
+bool sd_host_name_safe(const char *host);
+
+/* A discovered username's own text (a template's text outside its
+ * placeholders, or Autodiscover's LoginName) is free of control characters,
+ * blanks and the characters shells and config readers act on ($ ` ' " ; |
+ * & < > ( ) { } [ ] * ? !). A backslash is allowed where backslash_ok
+ * (Exchange's DOMAIN\user). What a placeholder expands to comes from the
+ * user's own address and is quoted, not refused. */
+bool sd_username_text_safe(const char *text, bool backslash_ok);
 #endif

@@ -80,7 +80,12 @@ static void read_server(sd_autoconfig *ac, xmlNodePtr node, sd_protocol proto,
                 note(ac, "a server has an unknown socketType");
         } else if (sd_xml_is(c, "username")) {
             free(s.username);
-            s.username = expanded_text(ac, c, addr);
+            s.username = NULL;
+            v = sd_xml_text(c);
+            if (v && !sd_username_text_safe(v, false))
+                note(ac, "a username with characters a username does not hold was ignored");
+            else
+                s.username = expanded_text(ac, c, addr);
         } else if (sd_xml_is(c, "authentication")) {
             v = sd_xml_text(c);
             if (v)
@@ -90,14 +95,11 @@ static void read_server(sd_autoconfig *ac, xmlNodePtr node, sd_protocol proto,
     }
     if (s.host) {
         sd_str_lower(s.host);
-        for (const char *p = s.host; *p; p++)
-            if (!(*p == '.' || *p == '-' || *p == '_' || (*p >= 'a' && *p <= 'z') ||
-                  (*p >= '0' && *p <= '9'))) {
-                note(ac, "a server has a host name with characters that are not allowed");
-                free(s.host);
-                s.host = NULL;
-                break;
-            }
+        if (!sd_host_name_safe(s.host)) {
+            note(ac, "a server has a host name with characters that are not allowed");
+            free(s.host);
+            s.host = NULL;
+        }
     }
     if (!s.host) {
         note(ac, "a server without a valid hostname was skipped");
@@ -237,7 +239,8 @@ static void read_protocol(xmlNodePtr proto, const sd_address *addr, sd_server_li
         s.security = autodiscover_security(ssl, enc, (int)portnum);
         s.port = portnum > 0 && portnum <= 65535 ? (int)portnum
                                                   : sd_security_default_port(p, s.security);
-        s.username = login ? login : addr->address;
+        /* DOMAIN\\user is Exchange's own form; anything else odd is ignored */
+        s.username = login && sd_username_text_safe(login, true) ? login : addr->address;
         s.auth = SD_AUTH_PLAIN | SD_AUTH_LOGIN;
         sd_str_lower(server);
         sd_server_list_add(out, &s);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "discover/address.h"
 
 /* The order in which sources are preferred when several name the same
  * server, and the tie-break between sources of one tier. */
@@ -88,7 +89,9 @@ static void merge_into(sd_server *into, const sd_server *s)
 
 void sd_server_list_add(sd_server_list *l, const sd_server *s)
 {
-    if (!s->host || !*s->host || s->port < 1 || s->port > 65535)
+    /* one check for every source's host names: SRV targets, MX-based and
+     * Autodiscover servers too, not only autoconfig's */
+    if (!s->host || !sd_host_name_safe(s->host) || s->port < 1 || s->port > 65535)
         return;
     for (size_t i = 0; i < l->len; i++) {
         if (same_endpoint(&l->items[i], s)) {

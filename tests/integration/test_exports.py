@@ -77,13 +77,13 @@ def test_mutt_git_postfix_env(lab):
     icloud = export(lab, "mutt", "me@icloud.com")
     assert 'smtp://me%40icloud.com@smtp.mail.me.com:587/' in icloud and "set ssl_starttls = yes" in icloud
     git = export(lab, "git")
-    assert "git config --global sendemail.smtpServer smtp.gmail.com\n" in git
+    assert "git config --global sendemail.smtpServer 'smtp.gmail.com'\n" in git
     assert "sendemail.smtpEncryption ssl\n" in git and "sendemail.smtpUser 'you@gmail.com'\n" in git
     pf = export(lab, "postfix")
     assert "relayhost = [smtp.gmail.com]:465\nsmtp_tls_wrappermode = yes\n" in pf, pf
     assert "[smtp.gmail.com]:465 you@gmail.com:YOUR_PASSWORD" in pf
     env = export(lab, "env", "you@gmail.com", "--user", "o'brien")
-    assert env.splitlines() == ["SMTP_HOST=smtp.gmail.com", "SMTP_PORT=465", "SMTP_SECURE=true",
+    assert env.splitlines() == ["SMTP_HOST='smtp.gmail.com'", "SMTP_PORT=465", "SMTP_SECURE=true",
                                 "SMTP_STARTTLS=false", "SMTP_USER='o'\\''brien'", "SMTP_FROM='you@gmail.com'"], env
     # what the shell makes of it is exactly the user name
     r = subprocess.run(["sh", "-c", env + '\nprintf %s "$SMTP_USER"'], capture_output=True, text=True)

@@ -19,49 +19,60 @@ def world(lab):
     lab.host("raw.output.test", RAW_IP)
 
 
-def serve_raw(ready):
-    """One plaintext SMTP peer that says what it is told, bytes as they are,
-    for as many sessions as come within a few seconds."""
+def handle(conn):
+    """One plaintext SMTP session that says what it is told, bytes as they
+    are, until QUIT or the client goes."""
+    with conn:
+        try:
+            conn.settimeout(Lab.seconds(10))
+            conn.sendall(GREETING + b"\r\n")
+            data = b""
+            while b"\n" not in data:
+                chunk = conn.recv(1024)
+                if not chunk:
+                    return
+                data += chunk
+            conn.sendall(b"\r\n".join(EHLO) + b"\r\n")
+            while True:
+                chunk = conn.recv(1024)
+                if not chunk:
+                    return
+                if chunk.upper().startswith(b"QUIT"):
+                    conn.sendall(b"221 bye\r\n")
+                    return
+                conn.sendall(b"502 no\r\n")
+        except OSError:
+            pass
+
+
+SERVER = []
+
+
+def raw_server():
+    """The raw peer, started once for the module's tests, each session in a
+    thread of its own (a run may open more than one connection)."""
+    if SERVER:
+        return
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((RAW_IP, 587))
     s.listen()
-    s.settimeout(Lab.seconds(20))
-    ready.set()
-    try:
+    SERVER.append(s)
+
+    def accept_all():
         while True:
-            conn, _ = s.accept()
-            conn.settimeout(Lab.seconds(10))
-            with conn:
-                conn.sendall(GREETING + b"\r\n")
-                data = b""
-                while b"\n" not in data:
-                    chunk = conn.recv(1024)
-                    if not chunk:
-                        break
-                    data += chunk
-                conn.sendall(b"\r\n".join(EHLO) + b"\r\n")
-                while True:
-                    chunk = conn.recv(1024)
-                    if not chunk:
-                        break
-                    if chunk.upper().startswith(b"QUIT"):
-                        conn.sendall(b"221 bye\r\n")
-                        break
-                    conn.sendall(b"502 no\r\n")
-    except OSError:
-        pass
-    finally:
-        s.close()
+            try:
+                conn, _ = s.accept()
+            except OSError:
+                return
+            threading.Thread(target=handle, args=(conn,), daemon=True).start()
+    threading.Thread(target=accept_all, daemon=True).start()
 
 
 def raw_run(lab, *args):
     """The program's stdout and stderr as bytes, exactly as a terminal or a
     pipe would get them."""
-    ready = threading.Event()
-    t = threading.Thread(target=serve_raw, args=(ready,), daemon=True)
-    t.start()
-    ready.wait(5)
+    raw_server()
     proc = lab.popen("diag", "--timeout", "2", "--host", "raw.output.test", "--port", "587",
                      "--security", "plain", *args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                      stderr=subprocess.PIPE)

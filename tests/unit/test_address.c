@@ -192,7 +192,30 @@ static void test_host_port_split(void)
     splits("[2001:db8::25]465", -1, NULL, false, 0);
 }
 
+/* What a discovered host name or username may hold before it reaches an
+ * export or a message. */
+static void test_discovered_names(void)
+{
+    CHECK(sd_host_name_safe("smtp.example.com"));
+    CHECK(sd_host_name_safe("mail_1.Example-Host.test"));
+    CHECK(!sd_host_name_safe(""));
+    CHECK(!sd_host_name_safe("smtp.example.com;reboot"));
+    CHECK(!sd_host_name_safe("x\"y.test"));
+    CHECK(!sd_host_name_safe("a b.test"));
+    CHECK(!sd_host_name_safe("$(id).test"));
+    CHECK(sd_username_text_safe("%EMAILADDRESS%", false));
+    CHECK(sd_username_text_safe("%EMAILLOCALPART%+mail@%EMAILDOMAIN%", false));
+    CHECK(!sd_username_text_safe("$(touch x)%EMAILADDRESS%", false));
+    CHECK(!sd_username_text_safe("`id`", false));
+    CHECK(!sd_username_text_safe("user name", false));
+    CHECK(!sd_username_text_safe("a\nb", false));
+    CHECK(!sd_username_text_safe("CONTOSO\\jdoe", false));
+    CHECK(sd_username_text_safe("CONTOSO\\jdoe", true));
+    CHECK(!sd_username_text_safe("CONTOSO\\j'doe", true));
+}
+
 TEST_LIST(address_tests) = {
+    {"address: discovered host names and usernames", test_discovered_names},
     {"address: HOST:PORT splitting", test_host_port_split},
     {"address: server names as typed into an SMTP form", test_server_names},
     {"address: plain addresses", test_plain_addresses},
