@@ -106,6 +106,11 @@ static int check_replies(const sd_knowledge *k, sd_error *err)
         if (!sd_knowledge_rule(k, r->finding))
             return sd_fail(err, "replies.conf: rule %s names %s, which findings.conf does not know",
                            r->id, r->finding);
+        /* A provider's words mean what the rule says only on its servers:
+         * the same text elsewhere is some other server's. */
+        if (r->provider && r->hosts.len == 0)
+            return sd_fail(err, "replies.conf: rule %s is %s's, so it needs the host names of %s's servers",
+                           r->id, r->provider, r->provider);
     }
     return 0;
 }

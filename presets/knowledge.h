@@ -31,7 +31,8 @@ typedef struct sd_reply_rule {
     int code;                 /* 0: any */
     char *enhanced;           /* a prefix such as "5.7.9" or "4.", or NULL */
     char *text;               /* words of the reply, or NULL */
-    sd_strlist hosts;         /* server name patterns; empty: any server */
+    sd_strlist hosts;         /* server name patterns; empty: any server (a provider's
+                                 rule always has them: its words mean that only there) */
     char *finding, *provider, *remedy, *example;
 } sd_reply_rule;
 
