@@ -295,8 +295,34 @@ static void session_checks(const sd_diag_request *req, sd_diag_result *r, const 
 
 /* ---- the auth and send layers ----------------------------------------- */
 
+/* What the session showed that a remedy depends on: whether the login
+ * worked, and whether the port is one for submission. */
+static sd_situation situation_of(const sd_diag_result *r)
+{
+    sd_situation s = {.submission_port = r->port == 587 || r->port == 465};
+    for (size_t i = 0; i < r->checks.len; i++)
+        if (r->checks.items[i].status == SD_CHECK_PASS && strcmp(r->checks.items[i].code, "auth.ok") == 0)
+            s.logged_in = true;
+    return s;
+}
+
+/* The remedy for a finding in the situation, from the knowledge (the reply
+ * rule's, or a variant for the situation), rendered; NULL when the
+ * finding's usual remedy applies. */
+static char *situation_remedy(const sd_diag_request *req, const sd_diag_result *r, const sd_reply_rule *rule,
+                              const char *code, const sd_situation *s)
+{
+    const char *tpl = sd_knowledge_remedy_for(req->knowledge, rule, code, s);
+    if (!tpl)
+        return NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->port);
+    sd_template_var vars[] = {{"host", r->host}, {"port", port}, {NULL, NULL}};
+    return sd_template_render(tpl, vars);
+}
+
 /* A refusal, in the words of the reply rules: the finding and, where the
- * provider's reply says more, its own remedy. */
+ * provider's reply or the situation says more, its own remedy. */
 static void reply_check(const sd_diag_request *req, sd_diag_result *r, const char *layer, const char *stage,
                         const sd_smtp_reply *reply, const char *what)
 {
@@ -307,8 +333,8 @@ static void reply_check(const sd_diag_request *req, sd_diag_result *r, const cha
     char *target = target_of(r->host, r->port);
     sd_check_add(&r->checks, layer, target, status, code,
                  sd_xasprintf("%s: the server answered %d %s", what, reply->code, reply->text ? reply->text : ""));
-    if (rule && rule->remedy)
-        r->checks.items[r->checks.len - 1].remedy = sd_xstrdup(rule->remedy);
+    sd_situation s = situation_of(r);
+    r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, rule, code, &s);
     free(target);
 }
 

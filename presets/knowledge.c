@@ -11,6 +11,19 @@ extern const char sd_builtin_findings_text[];
 extern const char sd_builtin_interception_text[];
 extern const char sd_builtin_replies_text[];
 
+/* The slot of a situational remedy key, or NULL. */
+static char **situational_slot(sd_situational *v, const char *key)
+{
+    return strcmp(key, "remedy_after_login") == 0 ? &v->after_login
+         : strcmp(key, "remedy_after_login_on_submission") == 0 ? &v->after_login_on_submission : NULL;
+}
+
+static void situational_free(sd_situational *v)
+{
+    free(v->after_login);
+    free(v->after_login_on_submission);
+}
+
 static int on_finding(void *arg, const char *section, const char *key, const char *value, sd_error *err)
 {
     sd_knowledge *k = arg;
@@ -26,7 +39,8 @@ static int on_finding(void *arg, const char *section, const char *key, const cha
                 : strcmp(key, "remedy_with_alternative") == 0 ? &r->remedy_with_alternative
                 : strcmp(key, "remedy_with_suggestion") == 0 ? &r->remedy_with_suggestion
                 : strcmp(key, "remedy_without_suggestion") == 0 ? &r->remedy_without_suggestion
-                : strcmp(key, "remedy_unencrypted") == 0 ? &r->remedy_unencrypted : NULL;
+                : strcmp(key, "remedy_unencrypted") == 0 ? &r->remedy_unencrypted
+                : situational_slot(&r->situational, key);
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
     free(*slot);
@@ -89,7 +103,8 @@ static int on_reply(void *arg, const char *section, const char *key, const char 
                 : strcmp(key, "finding") == 0 ? &r->finding
                 : strcmp(key, "provider") == 0 ? &r->provider
                 : strcmp(key, "remedy") == 0 ? &r->remedy
-                : strcmp(key, "example") == 0 ? &r->example : NULL;
+                : strcmp(key, "example") == 0 ? &r->example
+                : situational_slot(&r->situational, key);
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
     free(*slot);
@@ -138,6 +153,7 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->remedy_with_suggestion);
         free(r->remedy_without_suggestion);
         free(r->remedy_unencrypted);
+        situational_free(&r->situational);
     }
     free(k->rules);
     for (size_t i = 0; i < k->interceptor_count; i++) {
@@ -157,6 +173,7 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->provider);
         free(r->remedy);
         free(r->example);
+        situational_free(&r->situational);
         sd_strlist_free(&r->hosts);
     }
     free(k->replies);
@@ -217,6 +234,28 @@ const sd_reply_rule *sd_knowledge_classify_reply(const sd_knowledge *k, const ch
         return r;
     }
     return NULL;
+}
+
+/* The most specific variant of v for the situation, or NULL. */
+static const char *situational_pick(const sd_situational *v, const sd_situation *s)
+{
+    if (s->logged_in && s->submission_port && v->after_login_on_submission)
+        return v->after_login_on_submission;
+    if (s->logged_in && v->after_login)
+        return v->after_login;
+    return NULL;
+}
+
+const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, const char *finding,
+                                    const sd_situation *s)
+{
+    const char *tpl = rule ? situational_pick(&rule->situational, s) : NULL;
+    const sd_finding_rule *f = finding ? sd_knowledge_rule(k, finding) : NULL;
+    if (!tpl && f)
+        tpl = situational_pick(&f->situational, s);
+    if (!tpl && rule)
+        tpl = rule->remedy;
+    return tpl;
 }
 
 char *sd_template_render(const char *tpl, const sd_template_var *vars)

@@ -1,9 +1,9 @@
 """Remedies that fit the server: a provider's advice only for replies of its
 own servers (the same words from another provider's server or an unknown one
-get the generic advice), and Microsoft's refusals of a password told apart
-by their words. Scripted servers on 127.0.11.x; the providers' servers carry
-names in the providers' own domains, which no other module gives an
-address."""
+get the generic advice), Microsoft's refusals of a password told apart by
+their words, and greylisting after a login on port 465. Scripted servers on
+127.0.11.x; the providers' servers carry names in the providers' own
+domains, which no other module gives an address."""
 import os
 
 from smtpd import SmtpBehaviour
@@ -44,6 +44,10 @@ SERVERS = {
     "smtp.lab.gmail.com": ("127.0.11.5", 587, "starttls", {"auth_reply": GMX_BAD_CREDENTIALS}),
     # Microsoft's words from a server that is not Microsoft's
     "notmicrosoft.remedies.test": ("127.0.11.6", 587, "starttls", {"auth_reply": M365["tenant"]}),
+    # greylisting after a login on the implicit-TLS submission port
+    "grey.remedies.test": ("127.0.11.7", 465, "tls", {"rcpt_reply": [
+        "450 4.2.0 <dave@remedies.test>: Recipient address rejected: Greylisted, "
+        "see http://postgrey.remedies.test/help/remedies.test.html"]}),
 }
 for n, (case, reply) in enumerate(M365.items()):
     SERVERS[f"{case}.lab.office365.com"] = (f"127.0.11.{20 + n}", 587, "starttls", {"auth_reply": reply})
@@ -147,3 +151,13 @@ def test_microsofts_words_from_another_server_are_a_plain_refusal(lab):
     r = run(lab, "notmicrosoft.remedies.test")
     assert outcome(r) == (1, "fail", "auth.failed"), r.json["diagnosis"]
     assert r.json["diagnosis"]["remedy"] == GENERIC_AUTH_FAILED, r.json["diagnosis"]
+
+
+# -- greylisting after a login ---------------------------------------------------------
+
+def test_greylisting_after_login_on_465(lab):
+    r = run(lab, "grey.remedies.test", "--send-to", "dave@remedies.test")
+    assert outcome(r) == (0, "warn", "send.temporary_failure"), (r.json["diagnosis"], r.json["checks"])
+    assert r.json["diagnosis"]["remedy"].startswith(
+        "The server greylists you even after your login on a submission port, which it should not do: ask whoever "
+        "runs grey.remedies.test to exempt logged-in users on ports 587 and 465 from greylisting"), r.json["diagnosis"]

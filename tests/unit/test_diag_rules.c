@@ -379,6 +379,43 @@ static void test_microsoft_refusals(void)
     sd_knowledge_free(&k);
 }
 
+/* The remedy fits the situation: after a working login a relay refusal
+ * or greylisting on a submission port is the server's policy. */
+static void test_remedy_for_the_situation(void)
+{
+    sd_knowledge k = knowledge();
+    const sd_situation anonymous = {.submission_port = true}, logged_in = {.logged_in = true, .submission_port = true},
+                       logged_in_25 = {.logged_in = true};
+    const sd_reply_rule *relay = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 554, "5.7.1",
+                                                             "<a@b.example>: Relay access denied");
+    CHECK(relay && strcmp(relay->finding, "send.relay_denied") == 0);
+    CHECK_STR(sd_knowledge_remedy_for(&k, relay, relay->finding, &anonymous),
+              "The server relays only for logged-in users: turn on authentication in your program (and log in) before sending.");
+    const char *after = sd_knowledge_remedy_for(&k, relay, relay->finding, &logged_in);
+    CHECK(after && strncmp(after, "The server accepted your login but still will not send mail to other domains", 76) == 0);
+    CHECK(after && strstr(after, "permit_sasl_authenticated in smtpd_relay_restrictions"));
+    /* a relay refusal no rule explains gets the same advice after a login */
+    const sd_reply_rule *policy = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 554, "5.7.1",
+                                                              "Service unavailable; Client host blocked");
+    CHECK_STR(policy ? policy->id : "nothing", "rcpt.policy");
+    CHECK(sd_knowledge_remedy_for(&k, policy, policy->finding, &logged_in) == after);
+    CHECK(sd_knowledge_remedy_for(&k, policy, policy->finding, &anonymous) == NULL);
+
+    const sd_reply_rule *grey = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 450, "4.2.0",
+                                                            "<a@b.example>: Recipient address rejected: Greylisted");
+    CHECK(grey && strcmp(grey->finding, "send.temporary_failure") == 0);
+    const char *exempt = sd_knowledge_remedy_for(&k, grey, grey->finding, &logged_in);
+    CHECK(exempt && strstr(exempt, "exempt logged-in users on ports 587 and 465 from greylisting"));
+    CHECK(sd_knowledge_remedy_for(&k, grey, grey->finding, &anonymous) == grey->remedy);
+    CHECK(sd_knowledge_remedy_for(&k, grey, grey->finding, &logged_in_25) == grey->remedy);
+    /* a rate limit is no greylisting, also after a login */
+    const sd_reply_rule *busy = sd_knowledge_classify_reply(&k, "smtp.office365.com", "data", 432, "4.3.2",
+                                                            "Concurrent connections limit exceeded.");
+    CHECK(busy && sd_knowledge_remedy_for(&k, busy, busy->finding, &logged_in) == busy->remedy);
+
+    sd_knowledge_free(&k);
+}
+
 TEST_LIST(diag_rule_tests) = {
     {"diag: every reply example finds its own rule", test_every_reply_example_finds_its_rule},
     {"diag: replies without a provider rule", test_reply_classification},
@@ -391,5 +428,6 @@ TEST_LIST(diag_rule_tests) = {
     {"diag: a provider's reply rules only for its servers", test_provider_rules_only_on_their_servers},
     {"diag: generic reply rules on every server", test_generic_rules_on_every_server},
     {"diag: Microsoft's refusals of a password", test_microsoft_refusals},
+    {"diag: remedies for the situation", test_remedy_for_the_situation},
     {NULL, NULL},
 };
