@@ -15,13 +15,15 @@ extern const char sd_builtin_replies_text[];
 static char **situational_slot(sd_situational *v, const char *key)
 {
     return strcmp(key, "remedy_after_login") == 0 ? &v->after_login
-         : strcmp(key, "remedy_after_login_on_submission") == 0 ? &v->after_login_on_submission : NULL;
+         : strcmp(key, "remedy_after_login_on_submission") == 0 ? &v->after_login_on_submission
+         : strcmp(key, "remedy_with_limit") == 0 ? &v->with_limit : NULL;
 }
 
 static void situational_free(sd_situational *v)
 {
     free(v->after_login);
     free(v->after_login_on_submission);
+    free(v->with_limit);
 }
 
 static int on_finding(void *arg, const char *section, const char *key, const char *value, sd_error *err)
@@ -243,6 +245,8 @@ static const char *situational_pick(const sd_situational *v, const sd_situation 
         return v->after_login_on_submission;
     if (s->logged_in && v->after_login)
         return v->after_login;
+    if (s->size_limit > 0 && v->with_limit)
+        return v->with_limit;
     return NULL;
 }
 

@@ -12,16 +12,18 @@
 
 /* Remedies for a situation the session showed, in findings.conf and
  * replies.conf alike: a refusal after a working login is the server's
- * policy, not a setting the user left out. */
+ * policy, not a setting the user left out; a known size limit can be named. */
 typedef struct sd_situational {
     char *after_login;                  /* remedy_after_login */
     char *after_login_on_submission;    /* remedy_after_login_on_submission: on port 587 or 465 */
+    char *with_limit;                   /* remedy_with_limit: the server's EHLO SIZE is known ({limit}) */
 } sd_situational;
 
 /* What the session showed that a remedy may depend on. */
 typedef struct sd_situation {
     bool logged_in;           /* the login worked in this session */
     bool submission_port;     /* the port is one for submission: 587 or 465 */
+    long size_limit;          /* the server's EHLO SIZE; 0: none advertised, or no fixed limit */
 } sd_situation;
 
 typedef struct sd_finding_rule {

@@ -2,8 +2,8 @@
 to maildirs. A healthy run passes every layer; the test message arrives and
 is read back; Postfix's own refusals get their codes, and remedies that fit
 the situation: the same Postfix set up as administrators do it in ways that
-refuse mail (relay rules without logged-in users, greylisting), one smtpd
-each on an address of its own."""
+refuse mail (relay rules without logged-in users, small size limits,
+greylisting), one smtpd each on an address of its own."""
 import os
 
 ALICE, PASSWORD = "alice@mta.test", "Postfix-lab-secret-42"
@@ -14,6 +14,12 @@ VARIANTS = {
     # relaying only to the MTA's own domain, also for logged-in users
     "relay": ("127.0.3.2", ["submission"], {"smtpd_relay_restrictions": "reject_unauth_destination",
                                              "smtpd_sender_restrictions": ""}),
+    # a limit smaller than the test message, not announced in EHLO
+    "big": ("127.0.3.3", ["submission"], {"message_size_limit": "300", "smtpd_discard_ehlo_keywords": "size"}),
+    # ... and announced (SIZE 300)
+    "tiny": ("127.0.3.4", ["submission"], {"message_size_limit": "300"}),
+    # 5 MB: the test message fits, an invoice with attachments does not
+    "small": ("127.0.3.5", ["submission"], {"message_size_limit": "5000000"}),
     # greylisting for every recipient, logged in or not
     "grey": ("127.0.3.6", ["submission", "smtp"], {"smtpd_recipient_restrictions": "check_recipient_access,{greylist}"}),
 }
@@ -146,6 +152,46 @@ def test_relay_denied_without_login_asks_for_the_login(lab):
     assert [c["status"] for c in checks(r, "auth.skipped")] == ["skip"], r.json["checks"]
     assert r.json["diagnosis"]["remedy"] == ("The server relays only for logged-in users: turn on authentication "
                                              "in your program (and log in) before sending.")
+
+
+def test_message_over_the_limit_at_data(lab):
+    """message_size_limit below the test message, SIZE not announced:
+    Postfix takes the message and refuses it at the end of DATA."""
+    r = diag(lab, "big.mta.lab.test", "--send-to", "bob@mta.test")
+    assert outcome(r) == (1, "fail", "send.message_too_big"), (r.json["diagnosis"], r.json["checks"])
+    d = r.json["diagnosis"]
+    assert "552 5.3.4 Error: message file too big" in d["summary"], d
+    assert d["remedy"] == ("The server refused the message as too big: send large files as a link instead of an "
+                           "attachment, or ask the server's administrator what its limit is and to raise it."), d
+    assert not checks(r, "smtp.size_limit_small"), "no SIZE was announced"
+
+
+def test_message_larger_than_the_announced_size_is_not_sent(lab):
+    r = diag(lab, "tiny.mta.lab.test", "--send-to", "bob@mta.test")
+    assert outcome(r) == (1, "fail", "send.message_too_big"), (r.json["diagnosis"], r.json["checks"])
+    send = checks(r, "send.message_too_big")[0]
+    assert send["message"].endswith("is larger than the 300 bytes the server takes (EHLO SIZE 300), so it was "
+                                    "not sent"), send
+    assert send["remedy"].startswith("This server takes messages up to 300 bytes: "), send
+    assert r.json["diagnosis"]["remedy"] == send["remedy"]
+    assert not [l for l in r.json["transcript"] if l.startswith(("C: MAIL", "C: RCPT", "C: DATA"))], \
+        r.json["transcript"]
+    assert [c["status"] for c in checks(r, "smtp.size_limit_small")] == ["warn"], r.json["checks"]
+
+
+def test_small_size_limit_is_a_warning(lab):
+    """SIZE 5000000: the test message goes through, and the settings work,
+    but invoices with attachments will bounce: exit 0, with a warning."""
+    r = diag(lab, "small.mta.lab.test", "--send-to", "bob@mta.test")
+    assert outcome(r) == (0, "warn", "smtp.size_limit_small"), (r.json["diagnosis"], r.json["checks"])
+    assert [c["status"] for c in checks(r, "send.ok")] == ["pass"], r.json["checks"]
+    warn = checks(r, "smtp.size_limit_small")[0]
+    assert (warn["layer"], warn["status"]) == ("smtp", "warn"), warn
+    assert warn["message"] == ("the server takes messages only up to 5 MB (EHLO SIZE 5000000): messages over 5 MB, "
+                               "such as invoices with attachments, will be refused"), warn
+    assert r.json["diagnosis"]["remedy"] == (
+        "Nothing to change in your settings, but messages over 5 MB will bounce: send big files as links, or ask "
+        "the server's administrator to raise the limit (10 MB or more is usual)."), r.json["diagnosis"]
 
 
 def test_greylisting_after_login_on_submission_is_the_servers_mistake(lab):

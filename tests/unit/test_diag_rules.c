@@ -24,7 +24,8 @@ static void test_every_contract_code_has_a_rule(void)
         "tls.handshake_failed", "cert.expired", "cert.not_yet_valid", "cert.self_signed", "cert.untrusted",
         "cert.chain_incomplete", "cert.hostname_mismatch", "cert.intercepted", "cert.expiring_soon",
         "auth.not_offered", "auth.plaintext_refused", "auth.skipped", "auth.untrusted_server",
-        "auth.withheld", "tls.starttls_injected", "auth.oauth_required",
+        "auth.withheld", "tls.starttls_injected", "auth.oauth_required", "send.message_too_big",
+        "smtp.size_limit_small",
     };
     sd_knowledge k = knowledge();
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
@@ -239,7 +240,7 @@ static void test_reply_classification(void)
     r = sd_knowledge_classify_reply(&k, NULL, "rcpt", 421, "4.4.2", "timeout");
     CHECK(r && strcmp(r->finding, "send.temporary_failure") == 0);
     r = sd_knowledge_classify_reply(&k, NULL, "data", 552, "5.3.4", "Message size exceeds fixed limit");
-    CHECK(r && strcmp(r->finding, "send.message_rejected") == 0);
+    CHECK(r && strcmp(r->finding, "send.message_too_big") == 0);
     r = sd_knowledge_classify_reply(&k, "smtp.office365.com", "mail", 451, "5.7.3", "STARTTLS is required to send mail [X]");
     CHECK(r && strcmp(r->finding, "tls.required") == 0);
     /* Zoho's words are generic: only Zoho's servers get Zoho's advice */
@@ -385,7 +386,7 @@ static void test_remedy_for_the_situation(void)
 {
     sd_knowledge k = knowledge();
     const sd_situation anonymous = {.submission_port = true}, logged_in = {.logged_in = true, .submission_port = true},
-                       logged_in_25 = {.logged_in = true};
+                       logged_in_25 = {.logged_in = true}, with_limit = {.size_limit = 5000000};
     const sd_reply_rule *relay = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 554, "5.7.1",
                                                              "<a@b.example>: Relay access denied");
     CHECK(relay && strcmp(relay->finding, "send.relay_denied") == 0);
@@ -413,6 +414,13 @@ static void test_remedy_for_the_situation(void)
                                                             "Concurrent connections limit exceeded.");
     CHECK(busy && sd_knowledge_remedy_for(&k, busy, busy->finding, &logged_in) == busy->remedy);
 
+    const sd_reply_rule *big = sd_knowledge_classify_reply(&k, "mail.example.org", "data", 552, "5.3.4",
+                                                           "Error: message file too big");
+    CHECK(big && strcmp(big->finding, "send.message_too_big") == 0);
+    const char *limit = sd_knowledge_remedy_for(&k, big, big->finding, &with_limit);
+    CHECK(limit && strncmp(limit, "This server takes messages up to {limit}", 40) == 0);
+    CHECK(sd_knowledge_remedy_for(&k, big, big->finding, &anonymous) == NULL);
+    CHECK(sd_knowledge_remedy_for(&k, NULL, "send.message_too_big", &with_limit) == limit);
     sd_knowledge_free(&k);
 }
 
