@@ -344,7 +344,9 @@ static char *situation_remedy(const sd_diag_request *req, const sd_diag_result *
 }
 
 /* A refusal, in the words of the reply rules: the finding and, where the
- * provider's reply or the situation says more, its own remedy. */
+ * provider's reply or the situation says more, its own remedy. `what` is
+ * the command refused; the message names the stage, which for a sender
+ * refused after MAIL FROM is not where a reader would look for it. */
 static void refusal_check(const sd_diag_request *req, sd_diag_result *r, const char *layer, const char *stage,
                           const sd_smtp_reply *reply, const char *what, const sd_situation *s)
 {
@@ -352,9 +354,16 @@ static void refusal_check(const sd_diag_request *req, sd_diag_result *r, const c
                                                             reply->enhanced, reply->text);
     const char *code = rule ? rule->finding : strcmp(layer, "auth") == 0 ? "auth.failed" : "send.message_rejected";
     sd_check_status status = strcmp(code, "send.temporary_failure") == 0 ? SD_CHECK_WARN : SD_CHECK_FAIL;
+    const char *text = reply->text ? reply->text : "";
+    char *message;
+    if (strcmp(layer, "auth") == 0)
+        message = sd_xasprintf("%s: the server answered %d %s", what, reply->code, text);
+    else if (strcmp(code, "send.sender_rejected") == 0 && strcmp(stage, "mail") != 0)
+        message = sd_xasprintf("at %s (where this server checks the sender): %d %s", what, reply->code, text);
+    else
+        message = sd_xasprintf("at %s the server answered %d %s", what, reply->code, text);
     char *target = target_of(r->host, r->port);
-    sd_check_add(&r->checks, layer, target, status, code,
-                 sd_xasprintf("%s: the server answered %d %s", what, reply->code, reply->text ? reply->text : ""));
+    sd_check_add(&r->checks, layer, target, status, code, message);
     r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, rule, code, s);
     free(target);
 }
@@ -585,9 +594,9 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
         r->queue_id = sd_xstrdup(res.queue_id);
     } else {
         static const char *const stages[] = {"mail", "rcpt", "data"};
-        char *what = res.stage == SD_SEND_RCPT
-            ? sd_xasprintf("RCPT TO:<%s>", res.recipient ? res.recipient : req->send_to)
-            : sd_xasprintf("%s", res.stage == SD_SEND_MAIL ? "MAIL FROM" : "DATA");
+        char *what = res.stage == SD_SEND_RCPT ? sd_xasprintf("RCPT TO:<%s>", res.recipient ? res.recipient : req->send_to)
+                   : res.stage == SD_SEND_MAIL ? sd_xasprintf("MAIL FROM:<%s>", m.from)
+                   : sd_xstrdup("DATA");
         refusal_check(req, r, "send", stages[res.stage], &res.reply, what, &situation);
         free(what);
     }

@@ -194,6 +194,17 @@ def test_small_size_limit_is_a_warning(lab):
         "the server's administrator to raise the limit (10 MB or more is usual)."), r.json["diagnosis"]
 
 
+def test_sender_mismatch_is_refused_at_rcpt(lab):
+    """reject_sender_login_mismatch is a sender restriction, but Postfix
+    evaluates it at RCPT TO: the check says where the refusal came."""
+    r = diag(lab, "mta.lab.test", "--send-to", "bob@mta.test", "--from", "bob@mta.test")
+    assert outcome(r) == (1, "fail", "send.sender_rejected"), (r.json["diagnosis"], r.json["checks"])
+    send = checks(r, "send.sender_rejected")[0]
+    assert send["message"] == ("at RCPT TO:<bob@mta.test> (where this server checks the sender): 553 5.7.1 "
+                               "<bob@mta.test>: Sender address rejected: not owned by user alice@mta.test"), send
+    assert "MAIL FROM" not in r.json["diagnosis"]["summary"], r.json["diagnosis"]
+
+
 def test_greylisting_after_login_on_submission_is_the_servers_mistake(lab):
     r = diag(lab, "grey.mta.lab.test", "--send-to", "bob@mta.test")
     assert outcome(r) == (0, "warn", "send.temporary_failure"), (r.json["diagnosis"], r.json["checks"])
