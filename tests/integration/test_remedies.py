@@ -32,6 +32,8 @@ M365 = {
                  "policy. Contact your administrator."],
     "conditional": ["535 5.7.139 Authentication unsuccessful, user is blocked by Conditional Access. "
                     "Contact your administrator."],
+    "wrongpassword": ["535 5.7.139 Authentication unsuccessful, the user credentials were incorrect. "
+                      "[CH2PR15CA0029.namprd15.prod.outlook.com]"],
 }
 
 # host -> (address, port, mode, scripted replies)
@@ -145,6 +147,15 @@ def test_microsoft_reasons_behind_5_7_139(lab):
     for case in ("tenant", "mailbox"):
         r = run(lab, f"{case}.lab.office365.com")
         assert 'not even "Sign in with Microsoft" (OAuth2)' in r.json["diagnosis"]["remedy"], r.json["diagnosis"]
+
+
+def test_microsoft_wrong_password_is_a_wrong_password(lab):
+    """Of the reasons behind 5.7.139, one is the password itself: no
+    administrator needed for that."""
+    r = run(lab, "wrongpassword.lab.office365.com")
+    assert outcome(r) == (1, "fail", "auth.failed"), r.json["diagnosis"]
+    assert r.json["diagnosis"]["remedy"].startswith(
+        "Microsoft says the username or password is wrong: use the full address as the username"), r.json["diagnosis"]
 
 
 def test_microsofts_words_from_another_server_are_a_plain_refusal(lab):

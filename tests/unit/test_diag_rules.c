@@ -362,7 +362,9 @@ static void test_microsoft_refusals(void)
         {535, "5.7.139", "Authentication unsuccessful, user is blocked by Conditional Access. Contact your administrator.",
          "m365.conditional_access", "auth.disabled_by_provider", "Conditional Access policy"},
         {535, "5.7.139", "Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully.",
-         "m365.auth_refused_by_policy", "auth.disabled_by_provider", "not because of the password"},
+         "m365.auth_refused_by_policy", "auth.disabled_by_provider", "for a reason other than a wrong password"},
+        {535, "5.7.139", "Authentication unsuccessful, the user credentials were incorrect. [CH2PR15CA0029.namprd15.prod.outlook.com]",
+         "m365.credentials_incorrect", "auth.failed", "Microsoft says the username or password is wrong"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         const sd_reply_rule *r = sd_knowledge_classify_reply(&k, "smtp.office365.com", "auth", cases[i].code,
