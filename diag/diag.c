@@ -317,21 +317,84 @@ static void session_checks(const sd_diag_request *req, sd_diag_result *r, const 
 
 /* ---- the auth and send layers ----------------------------------------- */
 
+/* What the session showed that a remedy depends on: whether the login
+ * worked, whether the port is one for submission, and the size limit the
+ * server announced (caps may be NULL: not asked). */
+static sd_situation situation_of(const sd_diag_result *r, const sd_smtp_caps *caps)
+{
+    sd_situation s = {
+        .submission_port = r->port == 587 || r->port == 465,
+        .size_limit = caps && caps->size_advertised && caps->size_limit > 0 ? caps->size_limit : 0,
+    };
+    for (size_t i = 0; i < r->checks.len; i++)
+        if (r->checks.items[i].status == SD_CHECK_PASS && strcmp(r->checks.items[i].code, "auth.ok") == 0)
+            s.logged_in = true;
+    return s;
+}
+
+/* A size as providers state their limits: 1 MB is 1 000 000 bytes. Cut
+ * down, not rounded up, so that "up to 9.9 MB" never reads as 10. */
+static char *size_text(long bytes)
+{
+    static const struct { long unit; const char *name; } units[] = {{1000000, "MB"}, {1000, "kB"}};
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++) {
+        if (bytes < units[i].unit)
+            continue;
+        long tenths = bytes / (units[i].unit / 10);
+        return tenths % 10 ? sd_xasprintf("%ld.%ld %s", tenths / 10, tenths % 10, units[i].name)
+                           : sd_xasprintf("%ld %s", tenths / 10, units[i].name);
+    }
+    return sd_xasprintf("%ld bytes", bytes);
+}
+
+/* The remedy for a finding in the situation, from the knowledge (the reply
+ * rule's, or a variant for the situation), rendered; NULL when the
+ * finding's usual remedy applies. */
+static char *situation_remedy(const sd_diag_request *req, const sd_diag_result *r, const sd_reply_rule *rule,
+                              const char *code, const sd_situation *s)
+{
+    const char *tpl = sd_knowledge_remedy_for(req->knowledge, rule, code, s);
+    if (!tpl)
+        return NULL;
+    char port[16];
+    snprintf(port, sizeof port, "%d", r->port);
+    char *limit = s->size_limit ? size_text(s->size_limit) : NULL;
+    sd_template_var vars[] = {{"host", r->host}, {"port", port}, {"limit", limit}, {NULL, NULL}};
+    char *remedy = sd_template_render(tpl, vars);
+    free(limit);
+    return remedy;
+}
+
 /* A refusal, in the words of the reply rules: the finding and, where the
- * provider's reply says more, its own remedy. */
-static void reply_check(const sd_diag_request *req, sd_diag_result *r, const char *layer, const char *stage,
-                        const sd_smtp_reply *reply, const char *what)
+ * provider's reply or the situation says more, its own remedy. `what` is
+ * the command refused; the message names the stage, which for a sender
+ * refused after MAIL FROM is not where a reader would look for it. */
+static void refusal_check(const sd_diag_request *req, sd_diag_result *r, const char *layer, const char *stage,
+                          const sd_smtp_reply *reply, const char *what, const sd_situation *s)
 {
     const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, stage, reply->code,
                                                             reply->enhanced, reply->text);
     const char *code = rule ? rule->finding : strcmp(layer, "auth") == 0 ? "auth.failed" : "send.message_rejected";
     sd_check_status status = strcmp(code, "send.temporary_failure") == 0 ? SD_CHECK_WARN : SD_CHECK_FAIL;
+    const char *text = reply->text ? reply->text : "";
+    char *message;
+    if (strcmp(layer, "auth") == 0)
+        message = sd_xasprintf("%s: the server answered %d %s", what, reply->code, text);
+    else if (strcmp(code, "send.sender_rejected") == 0 && strcmp(stage, "mail") != 0)
+        message = sd_xasprintf("at %s (where this server checks the sender): %d %s", what, reply->code, text);
+    else
+        message = sd_xasprintf("at %s the server answered %d %s", what, reply->code, text);
     char *target = target_of(r->host, r->port);
-    sd_check_add(&r->checks, layer, target, status, code,
-                 sd_xasprintf("%s: the server answered %d %s", what, reply->code, reply->text ? reply->text : ""));
-    if (rule && rule->remedy)
-        r->checks.items[r->checks.len - 1].remedy = sd_xstrdup(rule->remedy);
+    sd_check_add(&r->checks, layer, target, status, code, message);
+    r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, rule, code, s);
     free(target);
+}
+
+static void reply_check(const sd_diag_request *req, sd_diag_result *r, const char *layer, const char *stage,
+                        const sd_smtp_reply *reply, const char *what)
+{
+    sd_situation s = situation_of(r, NULL);
+    refusal_check(req, r, layer, stage, reply, what, &s);
 }
 
 static void list_mechanisms(sd_buf *b, const sd_smtp_caps *caps)
@@ -484,6 +547,25 @@ static bool auth_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     return ok;
 }
 
+/* Under this EHLO SIZE, ordinary attachments bounce: 10 MB, counted in the
+ * decimal megabytes providers state their limits in (10 000 000 bytes). */
+enum { SMALL_SIZE_LIMIT = 10000000 };
+
+/* A size limit that ordinary mail outgrows: a warning, never a failure. */
+static void size_limit_check(const sd_diag_request *req, sd_diag_result *r, const sd_smtp_caps *caps,
+                             const char *target)
+{
+    sd_situation s = situation_of(r, caps);
+    if (!s.size_limit || s.size_limit >= SMALL_SIZE_LIMIT)
+        return;
+    char *limit = size_text(s.size_limit);
+    sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, "smtp.size_limit_small",
+                 sd_xasprintf("the server takes messages only up to %s (EHLO SIZE %ld): messages over %s, "
+                              "such as invoices with attachments, will be refused", limit, s.size_limit, limit));
+    r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, NULL, "smtp.size_limit_small", &s);
+    free(limit);
+}
+
 static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session *s, bool auth_ok)
 {
     char *target = target_of(r->host, r->port);
@@ -498,6 +580,7 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
         free(target);
         return;
     }
+    size_limit_check(req, r, &s->caps, target);
     const char *from = req->from ? req->from : req->address ? req->address->address : req->username;
     char *subject = sd_xasprintf("smtpdoctor test: %s port %d with %s", r->host, r->port,
                                  sd_security_label(r->security));
@@ -512,10 +595,18 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     const char *why = NULL;
     int64_t start = sd_now_ms();
     int rc = sd_send_message(&s->conn, &s->caps, &m, &res, &why);
+    sd_situation situation = situation_of(r, &s->caps);
     if (rc < 0) {
         sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL,
                      res.stage == SD_SEND_MAIL && strstr(why, "SMTPUTF8") ? "send.sender_rejected" : "send.message_rejected",
                      sd_xasprintf("sending broke at %s: %s", sd_send_stage_name(res.stage), why));
+    } else if (res.over_size_limit) {
+        char *limit = size_text(situation.size_limit);
+        sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL, "send.message_too_big",
+                     sd_xasprintf("the test message (%zu bytes) is larger than the %s the server takes (EHLO SIZE %ld), "
+                                  "so it was not sent", res.message_size, limit, situation.size_limit));
+        r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, NULL, "send.message_too_big", &situation);
+        free(limit);
     } else if (res.stage == SD_SEND_DONE) {
         sd_check_add(&r->checks, "send", target, SD_CHECK_PASS, "send.ok",
                      res.queue_id ? sd_xasprintf("the test message to %s was accepted, queued as %s (%d %s)",
@@ -525,10 +616,10 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
         r->queue_id = sd_xstrdup(res.queue_id);
     } else {
         static const char *const stages[] = {"mail", "rcpt", "data"};
-        char *what = res.stage == SD_SEND_RCPT
-            ? sd_xasprintf("RCPT TO:<%s>", res.recipient ? res.recipient : req->send_to)
-            : sd_xasprintf("%s", res.stage == SD_SEND_MAIL ? "MAIL FROM" : "DATA");
-        reply_check(req, r, "send", stages[res.stage], &res.reply, what);
+        char *what = res.stage == SD_SEND_RCPT ? sd_xasprintf("RCPT TO:<%s>", res.recipient ? res.recipient : req->send_to)
+                   : res.stage == SD_SEND_MAIL ? sd_xasprintf("MAIL FROM:<%s>", m.from)
+                   : sd_xstrdup("DATA");
+        refusal_check(req, r, "send", stages[res.stage], &res.reply, what, &situation);
         free(what);
     }
     r->checks.items[r->checks.len - 1].elapsed_ms = sd_now_ms() - start;

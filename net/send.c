@@ -107,16 +107,10 @@ static int step(sd_conn *c, const char *cmd, sd_smtp_reply *r, const char **why)
     return sd_smtp_command(c, cmd, NULL, r, why);
 }
 
-int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec *m, sd_send_result *res,
-                    const char **why)
+/* MAIL FROM, RCPT TO for each recipient, DATA and the message. */
+static int transaction(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec *m, bool utf8,
+                       const char *message, sd_send_result *res, const char **why)
 {
-    memset(res, 0, sizeof *res);
-    bool utf8 = non_ascii(m->from) || non_ascii(m->to) || non_ascii(m->bcc);
-    res->stage = SD_SEND_MAIL;
-    if (utf8 && !caps->smtputf8) {
-        *why = "an address needs SMTPUTF8, which the server does not offer";
-        return -1;
-    }
     char *cmd = sd_xasprintf("MAIL FROM:<%s>%s%s", m->from, utf8 ? " SMTPUTF8" : "",
                              caps->eightbitmime ? " BODY=8BITMIME" : "");
     int rc = step(c, cmd, &res->reply, why);
@@ -141,12 +135,9 @@ int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec 
     res->stage = SD_SEND_DATA;
     if (step(c, "DATA", &res->reply, why) < 0 || res->reply.code != 354)
         return res->reply.code ? 0 : -1;
-    const char *at = strrchr(m->from, '@');
-    char *message = sd_message_build(m, at ? at + 1 : NULL);
     if (c->transcript)
         sd_strlist_add(c->transcript, "C: <the message>");
     rc = sd_conn_write(c, message, strlen(message), why);
-    free(message);
     sd_smtp_reply_clear(&res->reply);
     if (rc < 0 || sd_smtp_read_reply(c, &res->reply, why) < 0)
         return -1;
@@ -155,6 +146,30 @@ int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec 
         res->queue_id = sd_queue_id(res->reply.text);
     }
     return 0;
+}
+
+int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec *m, sd_send_result *res,
+                    const char **why)
+{
+    memset(res, 0, sizeof *res);
+    bool utf8 = non_ascii(m->from) || non_ascii(m->to) || non_ascii(m->bcc);
+    res->stage = SD_SEND_MAIL;
+    if (utf8 && !caps->smtputf8) {
+        *why = "an address needs SMTPUTF8, which the server does not offer";
+        return -1;
+    }
+    /* Built first, so that its size is known before anything is sent: a
+     * server that announced a smaller SIZE would only refuse it at the end. */
+    const char *at = strrchr(m->from, '@');
+    char *message = sd_message_build(m, at ? at + 1 : NULL);
+    res->message_size = strlen(message);
+    int rc = 0;
+    if (caps->size_advertised && caps->size_limit > 0 && res->message_size > (size_t)caps->size_limit)
+        res->over_size_limit = true;
+    else
+        rc = transaction(c, caps, m, utf8, message, res, why);
+    free(message);
+    return rc;
 }
 
 void sd_send_result_clear(sd_send_result *r)

@@ -25,6 +25,8 @@ typedef struct sd_send_result {
     sd_smtp_reply reply;          /* the refusing reply, or the final 250 */
     char *recipient;              /* the refused recipient, at RCPT */
     char *queue_id;               /* from the final reply, when it names one */
+    size_t message_size;          /* the message as it goes over the wire, in bytes */
+    bool over_size_limit;         /* larger than the server's EHLO SIZE: not sent at all */
 } sd_send_result;
 
 /* The message as it goes over the wire after DATA, dot-stuffed, ending in
@@ -32,7 +34,9 @@ typedef struct sd_send_result {
 char *sd_message_build(const sd_message_spec *m, const char *message_id_domain);
 
 /* Returns 0 when the server answered every step (see res->stage for how far
- * it got), -1 with *why when the dialogue broke. */
+ * it got), -1 with *why when the dialogue broke. A message larger than the
+ * server's EHLO SIZE is not sent at all (over_size_limit, stage MAIL): the
+ * server has said it would refuse it. */
 int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec *m, sd_send_result *res,
                     const char **why);
 void sd_send_result_clear(sd_send_result *r);

@@ -11,6 +11,21 @@ extern const char sd_builtin_findings_text[];
 extern const char sd_builtin_interception_text[];
 extern const char sd_builtin_replies_text[];
 
+/* The slot of a situational remedy key, or NULL. */
+static char **situational_slot(sd_situational *v, const char *key)
+{
+    return strcmp(key, "remedy_after_login") == 0 ? &v->after_login
+         : strcmp(key, "remedy_after_login_on_submission") == 0 ? &v->after_login_on_submission
+         : strcmp(key, "remedy_with_limit") == 0 ? &v->with_limit : NULL;
+}
+
+static void situational_free(sd_situational *v)
+{
+    free(v->after_login);
+    free(v->after_login_on_submission);
+    free(v->with_limit);
+}
+
 static int on_finding(void *arg, const char *section, const char *key, const char *value, sd_error *err)
 {
     sd_knowledge *k = arg;
@@ -26,7 +41,8 @@ static int on_finding(void *arg, const char *section, const char *key, const cha
                 : strcmp(key, "remedy_with_alternative") == 0 ? &r->remedy_with_alternative
                 : strcmp(key, "remedy_with_suggestion") == 0 ? &r->remedy_with_suggestion
                 : strcmp(key, "remedy_without_suggestion") == 0 ? &r->remedy_without_suggestion
-                : strcmp(key, "remedy_unencrypted") == 0 ? &r->remedy_unencrypted : NULL;
+                : strcmp(key, "remedy_unencrypted") == 0 ? &r->remedy_unencrypted
+                : situational_slot(&r->situational, key);
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
     free(*slot);
@@ -152,7 +168,8 @@ static int on_reply(void *arg, const char *section, const char *key, const char 
                 : strcmp(key, "finding") == 0 ? &r->finding
                 : strcmp(key, "provider") == 0 ? &r->provider
                 : strcmp(key, "remedy") == 0 ? &r->remedy
-                : strcmp(key, "example") == 0 ? &r->example : NULL;
+                : strcmp(key, "example") == 0 ? &r->example
+                : situational_slot(&r->situational, key);
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
     free(*slot);
@@ -169,6 +186,11 @@ static int check_replies(const sd_knowledge *k, sd_error *err)
         if (!sd_knowledge_rule(k, r->finding))
             return sd_fail(err, "replies.conf: rule %s names %s, which findings.conf does not know",
                            r->id, r->finding);
+        /* A provider's words mean what the rule says only on its servers:
+         * the same text elsewhere is some other server's. */
+        if (r->provider && r->hosts.len == 0)
+            return sd_fail(err, "replies.conf: rule %s is %s's, so it needs the host names of %s's servers",
+                           r->id, r->provider, r->provider);
     }
     return 0;
 }
@@ -205,6 +227,7 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->remedy_with_suggestion);
         free(r->remedy_without_suggestion);
         free(r->remedy_unencrypted);
+        situational_free(&r->situational);
     }
     free(k->rules);
     for (size_t i = 0; i < k->interceptor_count; i++)
@@ -221,6 +244,7 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->provider);
         free(r->remedy);
         free(r->example);
+        situational_free(&r->situational);
         sd_strlist_free(&r->hosts);
     }
     free(k->replies);
@@ -309,6 +333,30 @@ const sd_reply_rule *sd_knowledge_classify_reply(const sd_knowledge *k, const ch
         return r;
     }
     return NULL;
+}
+
+/* The most specific variant of v for the situation, or NULL. */
+static const char *situational_pick(const sd_situational *v, const sd_situation *s)
+{
+    if (s->logged_in && s->submission_port && v->after_login_on_submission)
+        return v->after_login_on_submission;
+    if (s->logged_in && v->after_login)
+        return v->after_login;
+    if (s->size_limit > 0 && v->with_limit)
+        return v->with_limit;
+    return NULL;
+}
+
+const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, const char *finding,
+                                    const sd_situation *s)
+{
+    const char *tpl = rule ? situational_pick(&rule->situational, s) : NULL;
+    const sd_finding_rule *f = finding ? sd_knowledge_rule(k, finding) : NULL;
+    if (!tpl && f)
+        tpl = situational_pick(&f->situational, s);
+    if (!tpl && rule)
+        tpl = rule->remedy;
+    return tpl;
 }
 
 char *sd_template_render(const char *tpl, const sd_template_var *vars)

@@ -4,10 +4,27 @@
 #ifndef SD_PRESETS_KNOWLEDGE_H
 #define SD_PRESETS_KNOWLEDGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
 #include "common/util.h"
+
+/* Remedies for a situation the session showed, in findings.conf and
+ * replies.conf alike: a refusal after a working login is the server's
+ * policy, not a setting the user left out; a known size limit can be named. */
+typedef struct sd_situational {
+    char *after_login;                  /* remedy_after_login */
+    char *after_login_on_submission;    /* remedy_after_login_on_submission: on port 587 or 465 */
+    char *with_limit;                   /* remedy_with_limit: the server's EHLO SIZE is known ({limit}) */
+} sd_situational;
+
+/* What the session showed that a remedy may depend on. */
+typedef struct sd_situation {
+    bool logged_in;           /* the login worked in this session */
+    bool submission_port;     /* the port is one for submission: 587 or 465 */
+    long size_limit;          /* the server's EHLO SIZE; 0: none advertised, or no fixed limit */
+} sd_situation;
 
 typedef struct sd_finding_rule {
     char *code;
@@ -17,6 +34,7 @@ typedef struct sd_finding_rule {
     char *remedy_with_suggestion;
     char *remedy_without_suggestion;
     char *remedy_unencrypted;       /* the port turned out to offer no encryption at all */
+    sd_situational situational;
 } sd_finding_rule;
 
 /* A product that intercepts TLS (presets/knowledge/interception.conf). Its
@@ -33,8 +51,10 @@ typedef struct sd_reply_rule {
     int code;                 /* 0: any */
     char *enhanced;           /* a prefix such as "5.7.9" or "4.", or NULL */
     char *text;               /* words of the reply, or NULL */
-    sd_strlist hosts;         /* server name patterns; empty: any server */
+    sd_strlist hosts;         /* server name patterns; empty: any server (a provider's
+                                 rule always has them: its words mean that only there) */
     char *finding, *provider, *remedy, *example;
+    sd_situational situational;
 } sd_reply_rule;
 
 typedef struct sd_knowledge {
@@ -70,6 +90,13 @@ const sd_interceptor *sd_knowledge_interceptor(const sd_knowledge *k, const char
  * NULL. */
 const sd_reply_rule *sd_knowledge_classify_reply(const sd_knowledge *k, const char *host, const char *stage,
                                                  int code, const char *enhanced, const char *text);
+
+/* The remedy for a finding in a situation, from a reply rule (or NULL):
+ * the rule's variant for the situation, else the finding's, else the rule's
+ * own remedy. NULL when none of them applies: then the finding's usual
+ * remedy does (chosen with the variants of the root cause). */
+const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, const char *finding,
+                                    const sd_situation *s);
 
 /* Template variables: name/value pairs, NULL-terminated names. */
 typedef struct sd_template_var {

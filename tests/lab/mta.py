@@ -2,7 +2,12 @@
 and 465 (implicit TLS), Dovecot for SASL authentication, delivery to a
 maildir per user. Both run with configuration folders of their own inside
 the lab's network namespace. Postfix refuses a sender that is not the
-logged-in user (reject_sender_login_mismatch), as many providers do."""
+logged-in user (reject_sender_login_mismatch), as many providers do.
+
+Variants are more smtpd servers of the same Postfix, each on an address of
+its own with main.cf parameters overridden for it (-o in master.cf): the
+same MTA as administrators set it up in ways that refuse mail (relay rules,
+size limits, greylisting)."""
 import email
 import grp
 import os
@@ -10,9 +15,16 @@ import pwd
 import shutil
 import subprocess
 
+# What each kind of variant server is: submission (587, STARTTLS required
+# before anything, AUTH) or a port 25 server (STARTTLS offered, AUTH after it).
+VARIANT_PORTS = {
+    "submission": {"smtpd_tls_security_level": "encrypt", "smtpd_sasl_auth_enable": "yes"},
+    "smtp": {"smtpd_tls_security_level": "may", "smtpd_sasl_auth_enable": "yes"},
+}
+
 MASTER_CF = """\
-submission inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes
-submissions inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes
+{ip}:submission inet n - n - - smtpd -o smtpd_tls_security_level=encrypt -o smtpd_sasl_auth_enable=yes
+{ip}:submissions inet n - n - - smtpd -o smtpd_tls_wrappermode=yes -o smtpd_sasl_auth_enable=yes
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
@@ -46,6 +58,29 @@ class PostfixMta:
         self.users = users                  # address -> password
         self.cert_chain, self.key = cert
         self.mail = os.path.join(self.dir, "mail")
+        self.variant_lines = []             # master.cf lines of the variant servers
+        self.variant_ips = []
+        self.tables = {}                    # file name -> text, written at start()
+
+    def table(self, name, text):
+        """A lookup table written at start(); returns its name for main.cf
+        (texthash:PATH)."""
+        self.tables[name] = text
+        return "texthash:" + os.path.join(self.dir, "postfix", name)
+
+    def variant(self, ip, cert, port="submission", **params):
+        """One more smtpd of this Postfix, on ip and port ("submission" or
+        "smtp", see VARIANT_PORTS) with its own certificate (chain, key) and
+        main.cf parameters overridden for it: e.g.
+        variant(ip, cert, message_size_limit=5000000). Before start()."""
+        opts = dict(VARIANT_PORTS[port], smtpd_tls_cert_file=cert[0], smtpd_tls_key_file=cert[1], **params)
+        for value in opts.values():
+            if " " in str(value):
+                raise ValueError("master.cf -o values cannot hold spaces: separate list items with commas")
+        self.variant_lines.append(f"{ip}:{port} inet n - n - - smtpd" +
+                                  "".join(f" -o {k}={v}" for k, v in opts.items()) + "\n")
+        if ip not in self.variant_ips:
+            self.variant_ips.append(ip)
 
     def _write(self, path, text):
         with open(path, "w") as f:
@@ -63,7 +98,8 @@ class PostfixMta:
         nogroup = grp.getgrnam("nogroup").gr_gid
         os.chown(self.mail, nobody, nogroup)
         os.chown(os.path.join(pf, "data"), pwd.getpwnam("postfix").pw_uid, -1)
-        subprocess.run(["ip", "addr", "add", f"{self.ip}/32", "dev", "lo"], check=True)
+        for ip in [self.ip] + self.variant_ips:
+            subprocess.run(["ip", "addr", "add", f"{ip}/32", "dev", "lo"], check=True)
         # Dovecot: SASL only (no mail protocols)
         self._write(os.path.join(dv, "passwd"),
                     "".join(f"{u}:{{PLAIN}}{p}\n" for u, p in self.users.items()))
@@ -98,6 +134,8 @@ service auth {{
         mailboxes = "".join(f"{u} {u.split('@')[0]}/\n" for u in self.users)
         self._write(os.path.join(pf, "vmailbox"), mailboxes)
         self._write(os.path.join(pf, "senders"), "".join(f"{u} {u}\n" for u in self.users))
+        for name, text in self.tables.items():
+            self._write(os.path.join(pf, name), text)
         self._write(os.path.join(pf, "main.cf"), f"""\
 compatibility_level = 3.6
 queue_directory = {pf}/queue
@@ -127,7 +165,7 @@ maillog_file = {pf}/maillog
 maillog_file_prefixes = {self.dir}
 smtputf8_enable = yes
 """)
-        self._write(os.path.join(pf, "master.cf"), MASTER_CF)
+        self._write(os.path.join(pf, "master.cf"), MASTER_CF.format(ip=self.ip) + "".join(self.variant_lines))
         for action in ("check", "start"):
             with open(os.path.join(pf, "start.log"), "w") as log:
                 r = subprocess.run(["postfix", "-c", pf, action], stdin=subprocess.DEVNULL, stdout=log,

@@ -24,7 +24,8 @@ static void test_every_contract_code_has_a_rule(void)
         "tls.handshake_failed", "cert.expired", "cert.not_yet_valid", "cert.self_signed", "cert.untrusted",
         "cert.chain_incomplete", "cert.hostname_mismatch", "cert.intercepted", "cert.expiring_soon",
         "auth.not_offered", "auth.plaintext_refused", "auth.skipped", "auth.untrusted_server",
-        "auth.withheld", "tls.starttls_injected",
+        "auth.withheld", "tls.starttls_injected", "auth.oauth_required", "send.message_too_big",
+        "smtp.size_limit_small",
     };
     sd_knowledge k = knowledge();
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
@@ -218,7 +219,9 @@ static void test_every_reply_example_finds_its_rule(void)
         char enhanced[16];
         sd_smtp_enhanced_code(text, enhanced);
         const char *stage = strcmp(r->stage, "any") == 0 ? "mail" : r->stage;
-        char *host = r->hosts.len ? sd_xasprintf("smtp%s", r->hosts.items[0] + 1) : sd_xstrdup("smtp.example.net");
+        /* a server of the rule's own: smtp.zoho.com for *.zoho.com */
+        const char *pattern = r->hosts.len ? r->hosts.items[0] : "smtp.example.net";
+        char *host = pattern[0] == '*' ? sd_xasprintf("smtp%s", pattern + 1) : sd_xstrdup(pattern);
         const sd_reply_rule *got = sd_knowledge_classify_reply(&k, host, stage, code, enhanced, text);
         free(host);
         if (got != r)
@@ -237,8 +240,8 @@ static void test_reply_classification(void)
     r = sd_knowledge_classify_reply(&k, NULL, "rcpt", 421, "4.4.2", "timeout");
     CHECK(r && strcmp(r->finding, "send.temporary_failure") == 0);
     r = sd_knowledge_classify_reply(&k, NULL, "data", 552, "5.3.4", "Message size exceeds fixed limit");
-    CHECK(r && strcmp(r->finding, "send.message_rejected") == 0);
-    r = sd_knowledge_classify_reply(&k, NULL, "mail", 451, "5.7.3", "STARTTLS is required to send mail [X]");
+    CHECK(r && strcmp(r->finding, "send.message_too_big") == 0);
+    r = sd_knowledge_classify_reply(&k, "smtp.office365.com", "mail", 451, "5.7.3", "STARTTLS is required to send mail [X]");
     CHECK(r && strcmp(r->finding, "tls.required") == 0);
     /* Zoho's words are generic: only Zoho's servers get Zoho's advice */
     r = sd_knowledge_classify_reply(&k, "smtp.zoho.eu", "auth", 535, "", "Authentication Failed");
@@ -535,6 +538,181 @@ static void test_unknown_interceptor_root_cause(void)
     sd_knowledge_free(&k);
 }
 
+/* A reply rule's example, as the classifier sees it. */
+typedef struct example_reply {
+    int code;
+    const char *stage, *text;
+    char enhanced[16];
+} example_reply;
+
+static example_reply example_of(const sd_reply_rule *r)
+{
+    example_reply e = {.code = atoi(r->example), .text = strlen(r->example) > 4 ? r->example + 4 : ""};
+    sd_smtp_enhanced_code(e.text, e.enhanced);
+    e.stage = strcmp(r->stage, "any") == 0 ? "mail" : r->stage;
+    return e;
+}
+
+static bool rule_names_host(const sd_reply_rule *r, const char *host)
+{
+    for (size_t i = 0; i < r->hosts.len; i++)
+        if (sd_host_glob(r->hosts.items[i], host))
+            return true;
+    return false;
+}
+
+static const sd_reply_rule *classify_example(const sd_knowledge *k, const sd_reply_rule *r, const char *host)
+{
+    example_reply e = example_of(r);
+    return sd_knowledge_classify_reply(k, host, e.stage, e.code, e.enhanced, e.text);
+}
+
+/* A provider's rule fires only for the servers of its presets: its words
+ * from another provider's server or an unknown one get that server's rule
+ * or a generic one, never this provider's advice. */
+static void test_provider_rules_only_on_their_servers(void)
+{
+    sd_knowledge k = knowledge();
+    sd_preset_db db = {0};
+    sd_error err;
+    CHECK_INT(sd_preset_db_load_builtin(&db, &err), 0);
+    for (size_t i = 0; i < k.reply_count; i++) {
+        const sd_reply_rule *r = &k.replies[i];
+        if (!r->provider)
+            continue;
+        bool names_a_preset_server = false;
+        for (size_t p = 0; p < db.len; p++)
+            for (size_t v = 0; v < db.items[p].server_count; v++) {
+                const sd_preset_server *srv = &db.items[p].servers[v];
+                if (srv->protocol != SD_PROTO_SMTP)
+                    continue;
+                bool own = rule_names_host(r, srv->host);
+                names_a_preset_server |= own;
+                const sd_reply_rule *got = classify_example(&k, r, srv->host);
+                if (!own && got == r)
+                    harness_fail(__FILE__, __LINE__, "%s's rule %s fires for %s", r->provider, r->id, srv->host);
+                if (got && got->provider && !rule_names_host(got, srv->host))
+                    harness_fail(__FILE__, __LINE__, "a reply of %s gets %s's rule %s", srv->host, got->provider, got->id);
+            }
+        if (!names_a_preset_server)
+            harness_fail(__FILE__, __LINE__, "rule %s names no SMTP server of a preset", r->id);
+        const sd_reply_rule *got = classify_example(&k, r, "mail.unknown-provider.test");
+        if (got && got->provider)
+            harness_fail(__FILE__, __LINE__, "the example of %s from an unknown server gets %s", r->id, got->id);
+    }
+    sd_preset_db_free(&db);
+    sd_knowledge_free(&k);
+}
+
+static const char *rule_id(const sd_knowledge *k, const char *host, const char *stage, int code,
+                           const char *enhanced, const char *text)
+{
+    const sd_reply_rule *r = sd_knowledge_classify_reply(k, host, stage, code, enhanced, text);
+    return r ? r->id : "nothing";
+}
+
+/* The generic rules still fire, on any server, a provider's among them. */
+static void test_generic_rules_on_every_server(void)
+{
+    sd_knowledge k = knowledge();
+    const char *creds = "Authentication credentials invalid";
+    CHECK_STR(rule_id(&k, "mail.example.org", "auth", 535, "5.7.8", creds), "auth.rejected");
+    CHECK_STR(rule_id(&k, "smtp.gmail.com", "auth", 535, "5.7.8", creds), "auth.rejected");
+    CHECK_STR(rule_id(&k, "mail.gmx.net", "auth", 535, "", creds), "gmx.credentials_invalid");
+    CHECK_STR(rule_id(&k, "smtp.web.de", "auth", 535, "", creds), "gmx.credentials_invalid");
+    const char *google = "Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials";
+    CHECK_STR(rule_id(&k, "smtp.gmail.com", "auth", 535, "5.7.8", google), "gmail.bad_credentials");
+    CHECK_STR(rule_id(&k, "smtp.mail.ru", "auth", 535, "5.7.8", google), "auth.rejected");
+    CHECK_STR(rule_id(&k, "mail.example.org", "auth", 535, "5.7.8", google), "auth.rejected");
+    CHECK_STR(rule_id(&k, "smtp.gmail.com", "rcpt", 554, "5.7.1", "<a@b.example>: Relay access denied"),
+              "generic.relay_access_denied");
+    CHECK_STR(rule_id(&k, "mail.example.org", "rcpt", 450, "4.2.0", "<a@b.example>: Recipient address rejected: Greylisted"),
+              "generic.greylisted");
+    sd_knowledge_free(&k);
+}
+
+/* Microsoft's refusals of a password, told apart by their words. */
+static void test_microsoft_refusals(void)
+{
+    sd_knowledge k = knowledge();
+    static const struct { int code; const char *enhanced, *text, *rule, *finding, *remedy_says; } cases[] = {
+        {550, "5.7.30", "Basic authentication is not supported for Client Submission.", "m365.basic_auth_not_supported",
+         "auth.oauth_required", "Sign in with Microsoft"},
+        {535, "5.7.139", "Authentication unsuccessful, basic authentication is disabled. [BM1P287CA0015.INDP287.PROD.OUTLOOK.COM]",
+         "m365.basic_auth_disabled", "auth.oauth_required", "end of December 2026"},
+        {535, "5.7.139", "Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled",
+         "m365.smtp_auth_disabled_tenant", "auth.disabled_by_provider", "not even \"Sign in with Microsoft\""},
+        {535, "5.7.139", "Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled",
+         "m365.smtp_auth_disabled", "auth.disabled_by_provider", "Authenticated SMTP"},
+        {535, "5.7.139", "Authentication unsuccessful, user is locked by your organization's security defaults policy.",
+         "m365.security_defaults", "auth.disabled_by_provider", "Security Defaults"},
+        {535, "5.7.139", "Authentication unsuccessful, user is blocked by Conditional Access. Contact your administrator.",
+         "m365.conditional_access", "auth.disabled_by_provider", "Conditional Access policy"},
+        {535, "5.7.139", "Authentication unsuccessful, the request did not meet the criteria to be authenticated successfully.",
+         "m365.auth_refused_by_policy", "auth.disabled_by_provider", "for a reason other than a wrong password"},
+        {535, "5.7.139", "Authentication unsuccessful, the user credentials were incorrect. [CH2PR15CA0029.namprd15.prod.outlook.com]",
+         "m365.credentials_incorrect", "auth.failed", "Microsoft says the username or password is wrong"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const sd_reply_rule *r = sd_knowledge_classify_reply(&k, "smtp.office365.com", "auth", cases[i].code,
+                                                             cases[i].enhanced, cases[i].text);
+        CHECK_STR(r ? r->id : "nothing", cases[i].rule);
+        CHECK_STR(r ? r->finding : "nothing", cases[i].finding);
+        CHECK(r && r->remedy && strstr(r->remedy, cases[i].remedy_says));
+        /* the same words from a server that is not Microsoft's: a plain refusal */
+        r = sd_knowledge_classify_reply(&k, "mail.example.org", "auth", cases[i].code, cases[i].enhanced, cases[i].text);
+        CHECK_STR(r ? r->finding : "nothing", "auth.failed");
+        CHECK(r && r->provider == NULL);
+    }
+    const sd_finding_rule *f = sd_knowledge_rule(&k, "auth.oauth_required");
+    CHECK(f && f->summary && f->remedy);
+    sd_knowledge_free(&k);
+}
+
+/* The remedy fits the situation: after a working login a relay refusal
+ * or greylisting on a submission port is the server's policy. */
+static void test_remedy_for_the_situation(void)
+{
+    sd_knowledge k = knowledge();
+    const sd_situation anonymous = {.submission_port = true}, logged_in = {.logged_in = true, .submission_port = true},
+                       logged_in_25 = {.logged_in = true}, with_limit = {.size_limit = 5000000};
+    const sd_reply_rule *relay = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 554, "5.7.1",
+                                                             "<a@b.example>: Relay access denied");
+    CHECK(relay && strcmp(relay->finding, "send.relay_denied") == 0);
+    CHECK_STR(sd_knowledge_remedy_for(&k, relay, relay->finding, &anonymous),
+              "The server relays only for logged-in users: turn on authentication in your program (and log in) before sending.");
+    const char *after = sd_knowledge_remedy_for(&k, relay, relay->finding, &logged_in);
+    CHECK(after && strncmp(after, "The server accepted your login but still will not send mail to other domains", 76) == 0);
+    CHECK(after && strstr(after, "permit_sasl_authenticated in smtpd_relay_restrictions"));
+    /* a relay refusal no rule explains gets the same advice after a login */
+    const sd_reply_rule *policy = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 554, "5.7.1",
+                                                              "Service unavailable; Client host blocked");
+    CHECK_STR(policy ? policy->id : "nothing", "rcpt.policy");
+    CHECK(sd_knowledge_remedy_for(&k, policy, policy->finding, &logged_in) == after);
+    CHECK(sd_knowledge_remedy_for(&k, policy, policy->finding, &anonymous) == NULL);
+
+    const sd_reply_rule *grey = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 450, "4.2.0",
+                                                            "<a@b.example>: Recipient address rejected: Greylisted");
+    CHECK(grey && strcmp(grey->finding, "send.temporary_failure") == 0);
+    const char *exempt = sd_knowledge_remedy_for(&k, grey, grey->finding, &logged_in);
+    CHECK(exempt && strstr(exempt, "exempt logged-in users on ports 587 and 465 from greylisting"));
+    CHECK(sd_knowledge_remedy_for(&k, grey, grey->finding, &anonymous) == grey->remedy);
+    CHECK(sd_knowledge_remedy_for(&k, grey, grey->finding, &logged_in_25) == grey->remedy);
+    /* a rate limit is no greylisting, also after a login */
+    const sd_reply_rule *busy = sd_knowledge_classify_reply(&k, "smtp.office365.com", "data", 432, "4.3.2",
+                                                            "Concurrent connections limit exceeded.");
+    CHECK(busy && sd_knowledge_remedy_for(&k, busy, busy->finding, &logged_in) == busy->remedy);
+
+    const sd_reply_rule *big = sd_knowledge_classify_reply(&k, "mail.example.org", "data", 552, "5.3.4",
+                                                           "Error: message file too big");
+    CHECK(big && strcmp(big->finding, "send.message_too_big") == 0);
+    const char *limit = sd_knowledge_remedy_for(&k, big, big->finding, &with_limit);
+    CHECK(limit && strncmp(limit, "This server takes messages up to {limit}", 40) == 0);
+    CHECK(sd_knowledge_remedy_for(&k, big, big->finding, &anonymous) == NULL);
+    CHECK(sd_knowledge_remedy_for(&k, NULL, "send.message_too_big", &with_limit) == limit);
+    sd_knowledge_free(&k);
+}
+
 TEST_LIST(diag_rule_tests) = {
     {"diag: every reply example finds its own rule", test_every_reply_example_finds_its_rule},
     {"diag: replies without a provider rule", test_reply_classification},
@@ -552,5 +730,9 @@ TEST_LIST(diag_rule_tests) = {
     {"diag: the words of an unknown interceptor's CA", test_interception_hint_words},
     {"diag: unknown interceptors' verdicts", test_unknown_interceptor_verdicts},
     {"diag: unknown interceptors' root cause and remedy", test_unknown_interceptor_root_cause},
+    {"diag: a provider's reply rules only for its servers", test_provider_rules_only_on_their_servers},
+    {"diag: generic reply rules on every server", test_generic_rules_on_every_server},
+    {"diag: Microsoft's refusals of a password", test_microsoft_refusals},
+    {"diag: remedies for the situation", test_remedy_for_the_situation},
     {NULL, NULL},
 };
