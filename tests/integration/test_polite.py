@@ -83,6 +83,20 @@ def connections_to(ip, port):
     raise AssertionError(f"no counter for {ip}:{port}:\n{out}")
 
 
+def postfix_log_since(m, offset, at_least):
+    """The Postfix log written since offset, once at least `at_least`
+    sessions have been logged and every one of them as ended (Postfix logs
+    through postlogd, a moment after the fact)."""
+    deadline = time.monotonic() + Lab.seconds(10)
+    while True:
+        text = m.log()[offset:]
+        opened = len(re.findall(r"\]: connect from ", text))
+        ended = len(re.findall(r"\]: disconnect from ", text))
+        if (opened >= at_least and opened == ended) or time.monotonic() > deadline:
+            return text
+        time.sleep(0.05)
+
+
 def codes(r):
     return [c["code"] for c in r.json["checks"]]
 
@@ -174,20 +188,6 @@ def test_guesses_send_no_client_hello_to_a_plaintext_port(lab):
     assert not [x for x in got if lab.smtp_servers.sent_tls_first(x)], \
         [(lab.smtp_servers.first_bytes.get(id(x)), x[:1]) for x in got]
     assert [x for x in got if began_with_ehlo(lab, x)], [(lab.smtp_servers.first_bytes.get(id(x)), x) for x in got]
-
-
-def postfix_log_since(m, offset, sessions):
-    """The Postfix log written since offset, once at least `sessions`
-    sessions have been logged and every one of them as ended (Postfix logs
-    through postlogd, a moment after the fact)."""
-    deadline = time.monotonic() + Lab.seconds(10)
-    while True:
-        text = m.log()[offset:]
-        opened = len(re.findall(r"\]: connect from ", text))
-        ended = len(re.findall(r"\]: disconnect from ", text))
-        if (opened >= sessions and opened == ended) or time.monotonic() > deadline:
-            return text
-        time.sleep(0.05)
 
 
 def test_postfix_logs_no_pipelining_or_non_smtp_command(lab):
