@@ -12,9 +12,14 @@ the lab's network namespace:
                domain with SRV, autoconfig and MX, two candidate ports
                filtered; wall time against the critical path of round trips
                and against the serial sum of every step; then the batch again
+  polite       what listening before a ClientHello costs: settings that say
+               STARTTLS on a port that wants TLS from the first byte, an
+               SSL/TLS only inferred from port 465, and a discovery whose
+               guesses find TLS on 465, each beside the case that speaks first
 
-Run: bench/run.py [--domains N] [--only SECTION]   (as root; it makes its own
-network namespace)"""
+Run: bench/run.py [--domains N] [--only SECTION] [--binary PATH]   (as root;
+it makes its own network namespace). --binary measures another build, e.g.
+an older commit's, for a before and after."""
 import argparse
 import json
 import os
@@ -132,6 +137,24 @@ def latency_section(lab, base, batch):
         row(f"discover --batch {batch} domains -j 64 ({batch / figures[0]:.0f}/s)", figures)
 
 
+def polite_section(base):
+    """The session listens 1.5 s on port 465 before it sends a ClientHello
+    where a plaintext greeting is possible (net/session.h): what that costs
+    where the port does want TLS, beside what speaking first costs."""
+    print("polite probing: smtp.ac.test has TLS on 465 and STARTTLS on 587; guess.test publishes nothing")
+    for name, args in (
+            ("diag :465 --security tls (speaks first)",
+             ["diag", "--host", "smtp.ac.test", "--port", "465", "--security", "tls"]),
+            ("diag :465, security inferred (listens)", ["diag", "--host", "smtp.ac.test", "--port", "465"]),
+            ("diag :465 --security starttls (mismatch)",
+             ["diag", "--host", "smtp.ac.test", "--port", "465", "--security", "starttls"]),
+            ("diag :587 --security starttls (plaintext)",
+             ["diag", "--host", "smtp.ac.test", "--port", "587", "--security", "starttls"]),
+            ("discover user@guess.test (465 is TLS)",
+             ["discover", "--ispdb-url", "none", "user@guess.test"])):
+        row(name, measure(base + args, repeat=3))
+
+
 def main():
     if os.environ.get("SMTPDOCTOR_LAB_NETNS") != "1":
         env = dict(os.environ, SMTPDOCTOR_LAB_NETNS="1")
@@ -140,7 +163,8 @@ def main():
         return subprocess.call(["unshare", "--net", "--mount", sys.executable, __file__, *sys.argv[1:]], env=env)
     ap = argparse.ArgumentParser()
     ap.add_argument("--domains", type=int, default=1000)
-    ap.add_argument("--only", choices=["startup", "peers", "discovery", "batch", "latency"])
+    ap.add_argument("--only", choices=["startup", "peers", "discovery", "batch", "latency", "polite"])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "smtpdoctor"))
     args = ap.parse_args()
     want = lambda section: args.only in (None, section)
     from lab import Lab, DNS_IP, DEAD_DNS_IP
@@ -153,7 +177,7 @@ def main():
                       body=test_discover.autoconfig(("smtp.ac.test", 465, "SSL")))
     latency_world(lab, args.domains if want("latency") else 0)
     lab.start()
-    bin_ = os.path.join(ROOT, "smtpdoctor")
+    bin_ = os.path.abspath(args.binary)
     base = [bin_, "--dns-server", DNS_IP, "--ca-file", lab.ca_file, "--timeout", str(TIMEOUT_S)]
     try:
         if want("startup"):
@@ -175,6 +199,8 @@ def main():
             figures = measure(base + ["discover", "--batch", path, "-j", "64", "--no-probe", "--ispdb-url", "none"],
                               repeat=1)
             row(f"discover --batch --no-probe ({args.domains / figures[0]:.0f} addresses/s)", figures)
+        if want("polite"):
+            polite_section(base)
         if want("latency"):
             lab.add_latency(RTT_MS / 2)
             latency_section(lab, base, args.domains)

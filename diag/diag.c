@@ -132,28 +132,6 @@ static void dns_check(const sd_diag_request *req, sd_diag_result *r, const dns_o
 
 /* ---- the sessions ---------------------------------------------------- */
 
-typedef struct session_job {
-    sd_session_request req;
-    sd_session s;
-    bool close_after;
-    int notify_fd;              /* written to when the session is ready */
-} session_job;
-
-static void *session_thread(void *arg)
-{
-    session_job *j = arg;
-    sd_session_open(&j->req, &j->s);
-    if (j->s.ready && j->notify_fd >= 0) {
-        char one = 1;
-        if (write(j->notify_fd, &one, 1) < 0) {
-            /* the main session then simply runs to its own end */
-        }
-    }
-    if (j->close_after)
-        sd_session_close(&j->s);
-    return NULL;
-}
-
 /* host:port, with an IPv6 address in brackets so the port stays apart */
 static char *target_of(const char *host, int port)
 {
@@ -272,22 +250,10 @@ static bool is_smtp_failure(const char *code)
     return code && (strncmp(code, "smtp.", 5) == 0);
 }
 
-/* Turns the main session (and, when it was cut short, the parallel TLS
- * probe) into checks of the tcp, tls and smtp layers. */
-static void session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s,
-                           const sd_session *tls_probe, bool cancelled)
+/* Turns the session into checks of the tcp, tls and smtp layers. */
+static void session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s)
 {
     char *target = target_of(r->host, r->port);
-    if (cancelled) {
-        /* The port wants TLS from the first byte: a parallel handshake proved it. */
-        tcp_check(r, tls_probe, target);
-        sd_check_add(&r->checks, "tls", target, SD_CHECK_FAIL, "tls.implicit_expected",
-                     sd_xasprintf("no plaintext greeting came, but a TLS handshake on port %d succeeded (%s)",
-                                  r->port, tls_probe->tls.version ? tls_probe->tls.version : "TLS"));
-        cert_check(req, r, &tls_probe->tls, target);
-        free(target);
-        return;
-    }
     tcp_check(r, s, target);
     if (s->tcp != SD_TCP_OK) {
         free(target);
@@ -711,6 +677,9 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
         q->addresses = &p->dns[i].addresses;
         q->port = p->servers[i].port;
         q->mode = p->servers[i].security;
+        /* Only what a source named SSL/TLS is spoken to first; the usual
+         * ports tried on the off chance listen first (net/session.h). */
+        q->speak_first = q->mode == SD_SEC_TLS && (p->servers[i].sources & ~SD_SRC_GUESS) != 0;
         q->timeout_ms = req->timeout_ms;
         q->tls_ctx = ctx;
         index[n++] = i;
@@ -789,72 +758,66 @@ static void explain_failed_handshake(const sd_diag_request *req, sd_diag_result 
     sd_tls_context_free(legacy);
 }
 
-static bool wants_parallel_tls_probe(const sd_diag_result *r)
+/* Whether the settings say SSL/TLS outright, so that the session may speak
+ * first: the user typed it, or a source named the server so. An SSL/TLS
+ * inferred from port 465, or found by a guess, says nothing of the kind: a
+ * plaintext greeting is possible there, and the session listens first. */
+static bool tls_said(const sd_diag_request *req, const sd_diag_result *r)
 {
-    /* Not on port 25: talking before the greeting there gets a client
-     * blocked by postscreen-style pregreet checks. */
-    return r->security != SD_SEC_TLS && r->port != 25;
+    unsigned sources = req->host_sources ? req->host_sources : SD_SRC_USER;
+    return r->security == SD_SEC_TLS && !r->security_inferred && (sources & ~SD_SRC_GUESS) != 0;
+}
+
+/* The session in the mode the settings say: the probe's, when discovery
+ * hands one over, or a new one. A port that wants TLS from the first byte
+ * while the settings say STARTTLS shows in the session itself, by its
+ * silence and the ClientHello after it (net/session.h). */
+static void open_main_session(const sd_diag_request *req, const sd_session_request *q, sd_session *s)
+{
+    if (!req->open_session) {
+        sd_session_open(q, s);
+        return;
+    }
+    /* the probe's session: it is ours now */
+    *s = *req->open_session;
+    memset(req->open_session, 0, sizeof *req->open_session);
+    req->open_session->conn.fd = -1;
+    req->open_session->conn.cancel_fd = -1;
 }
 
 static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dns_outcome *dns,
                          SSL_CTX *ctx, sd_resolver *resolver)
 {
-    int pipefd[2] = {-1, -1};
-    bool reuse = req->open_session != NULL;
-    bool parallel = !reuse && wants_parallel_tls_probe(r) && pipe(pipefd) == 0;
-    session_job main_job = {0}, tls_job = {0};
-    main_job.req = (sd_session_request){
+    sd_session_request q = {
         .host = r->host, .addresses = &dns->addresses, .port = r->port,
-        .mode = r->security, .timeout_ms = req->timeout_ms, .tls_ctx = ctx,
-        .keep_transcript = true, .cancel_fd = parallel ? &pipefd[0] : NULL,
+        .mode = r->security, .speak_first = tls_said(req, r), .timeout_ms = req->timeout_ms, .tls_ctx = ctx,
+        .keep_transcript = true,
     };
-    main_job.notify_fd = -1;
-    tls_job.req = main_job.req;
-    tls_job.req.mode = SD_SEC_TLS;
-    tls_job.req.keep_transcript = false;
-    tls_job.req.cancel_fd = NULL;
-    tls_job.close_after = true;
-    tls_job.notify_fd = parallel ? pipefd[1] : -1;
-    pthread_t main_thread, tls_thread;
-    bool tls_started = parallel && pthread_create(&tls_thread, NULL, session_thread, &tls_job) == 0;
-    if (reuse) {
-        /* the probe's session: it is ours now */
-        main_job.s = *req->open_session;
-        memset(req->open_session, 0, sizeof *req->open_session);
-        req->open_session->conn.fd = -1;
-        req->open_session->conn.cancel_fd = -1;
-    } else if (pthread_create(&main_thread, NULL, session_thread, &main_job) != 0) {
-        session_thread(&main_job);
-    } else {
-        pthread_join(main_thread, NULL);
-    }
-    if (tls_started)
-        pthread_join(tls_thread, NULL);
-    sd_session *s = &main_job.s;
-    bool cancelled = s->conn.cancelled && tls_job.s.ready;
-    r->detected = cancelled ? SD_SEC_TLS : s->detected;
+    sd_session main_session, *s = &main_session;
+    open_main_session(req, &q, s);
+    r->detected = s->detected;
     if (s->ready && s->detected != SD_SEC_UNKNOWN && r->security == SD_SEC_UNKNOWN)
         r->security = s->detected;
-    session_checks(req, r, s, &tls_job.s, cancelled);
+    session_checks(req, r, s);
     if (s->failure && (strcmp(s->failure, "tls.version_too_old") == 0 ||
-                       strcmp(s->failure, "tls.handshake_failed") == 0))
-        explain_failed_handshake(req, r, &main_job.req);
+                       strcmp(s->failure, "tls.handshake_failed") == 0)) {
+        /* A port that answered the ClientHello in TLS is no plaintext
+         * greeter: the second handshake need not listen first again. */
+        sd_session_request again = q;
+        again.speak_first = q.speak_first || (q.mode == SD_SEC_TLS && (s->tls.outcome == SD_TLS_VERSION ||
+                                                                       s->tls.outcome == SD_TLS_FAILED));
+        explain_failed_handshake(req, r, &again);
+    }
     auth_and_send(req, r, s);
     r->reached_smtp = s->ready;
     r->auth_offered = s->caps.auth;
     for (size_t i = 0; i < s->transcript.len; i++)
         sd_strlist_add(&r->transcript, s->transcript.items[i]);
-    sd_session *tls_source = cancelled ? &tls_job.s : s;
-    if (tls_source->tls.outcome == SD_TLS_OK) {
-        r->tls = tls_source->tls;                 /* kept for -v; the session lets go of it */
-        memset(&tls_source->tls, 0, sizeof tls_source->tls);
+    if (s->tls.outcome == SD_TLS_OK) {
+        r->tls = s->tls;                          /* kept for -v; the session lets go of it */
+        memset(&s->tls, 0, sizeof s->tls);
     }
     sd_session_free(s);
-    sd_session_free(&tls_job.s);
-    if (parallel) {
-        close(pipefd[0]);
-        close(pipefd[1]);
-    }
     const char *first_fail = NULL;
     for (size_t i = 0; i < r->checks.len && !first_fail; i++)
         if (r->checks.items[i].status == SD_CHECK_FAIL)

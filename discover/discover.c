@@ -166,9 +166,12 @@ static int start_probe(run *r, const host_entry *h, int port, sd_security mode)
         }
         r->probes = sd_probe_new(PROBE_ROOM);
     }
+    /* A source that says SSL/TLS is taken at its word, and the ClientHello
+     * goes first; guesses (SD_SEC_UNKNOWN) listen first on every port, as a
+     * plaintext greeting is possible there (net/session.h). */
     sd_session_request q = {
         .host = h->name, .addresses = &h->addresses, .port = port, .mode = mode,
-        .timeout_ms = r->opts->timeout_ms, .tls_ctx = r->probe_tls,
+        .speak_first = mode == SD_SEC_TLS, .timeout_ms = r->opts->timeout_ms, .tls_ctx = r->probe_tls,
         .keep_transcript = r->opts->keep_transcript,
     };
     int i = sd_probe_add(r->probes, &q);

@@ -262,6 +262,13 @@ int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **wh
     }
 }
 
+int sd_conn_wait_readable(sd_conn *c, int64_t deadline)
+{
+    if (c->in.len > 0)
+        return 1;
+    return wait_conn(c, POLLIN, deadline);
+}
+
 int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why)
 {
     int64_t deadline = sd_now_ms() + c->timeout_ms;

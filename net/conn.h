@@ -54,6 +54,10 @@ void sd_conn_close(sd_conn *c);
  * sd_now_ms() time). Returns 0, or -1 on timeout, close, reset or a line
  * longer than SD_MAX_LINE (see *why). */
 int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **why);
+/* Waits, reading nothing, until the peer has sent something (or closed),
+ * or until the deadline: 1 it spoke, 0 it stayed silent, -1 cancelled or
+ * failed. How a client listens before it decides to speak first. */
+int sd_conn_wait_readable(sd_conn *c, int64_t deadline);
 /* Sends all of buf. */
 int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
 

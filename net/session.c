@@ -13,14 +13,16 @@ static int fail(sd_session *s, const char *code, char *detail_owned)
     return -1;
 }
 
-static int connect_tcp(const sd_session_request *req, sd_session *s)
+/* Connects; `again` for a second connection of the same session, which
+ * the caller's on_connected has already heard about. */
+static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
 {
     s->tcp = sd_conn_open(&s->conn, req->addresses, req->port, req->timeout_ms, s->attempts,
                           &s->attempt_count);
     if (req->keep_transcript)
         s->conn.transcript = &s->transcript;
     if (s->tcp == SD_TCP_OK) {
-        if (req->on_connected)
+        if (req->on_connected && !again)
             req->on_connected(req->on_connected_arg);
         return 0;
     }
@@ -32,6 +34,15 @@ static int connect_tcp(const sd_session_request *req, sd_session *s)
     const char *code = s->tcp <= SD_TCP_ERROR && codes[s->tcp] ? codes[s->tcp] : "tcp.unreachable";
     return fail(s, code, sd_xasprintf("connecting to %s port %d: %s", req->host, req->port,
                                       sd_tcp_status_code(s->tcp)));
+}
+
+/* A failed try that the session goes on from (a handshake answered in
+ * plain text) is no failure of the session. */
+static void forget_failure(sd_session *s)
+{
+    s->failure = NULL;
+    free(s->detail);
+    s->detail = NULL;
 }
 
 /* Classifies a greeting that did not come as "220". */
@@ -142,7 +153,29 @@ static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_s
     return ehlo(s);
 }
 
-/* The settings (or the guess) say implicit TLS. */
+/* The settings say SSL/TLS, and the port greeted in plain text: the
+ * plaintext EHLO shows whether STARTTLS is on offer, for the remedy. */
+static int starttls_expected(const sd_session_request *req, sd_session *s, bool greeted)
+{
+    if (greeted)
+        plaintext_dialogue(req, s, SD_SEC_PLAIN);
+    const char *how = s->detected == SD_SEC_STARTTLS ? " (with STARTTLS)"
+                    : s->detected == SD_SEC_PLAIN ? " (without TLS)" : "";
+    return fail(s, "tls.starttls_expected",
+                sd_xasprintf("%s port %d greets in plain text%s instead of starting TLS", req->host, req->port, how));
+}
+
+/* The server spoke first, so its greeting decides: a plaintext port. */
+static int open_plaintext(const sd_session_request *req, sd_session *s)
+{
+    if (read_greeting(s) < 0)
+        return -1;
+    if (req->mode == SD_SEC_TLS)
+        return starttls_expected(req, s, true);
+    return plaintext_dialogue(req, s, req->mode);
+}
+
+/* The settings say SSL/TLS outright: the ClientHello goes first. */
 static int open_implicit(const sd_session_request *req, sd_session *s)
 {
     if (start_tls(req, s) == 0) {
@@ -165,57 +198,92 @@ static int open_implicit(const sd_session_request *req, sd_session *s)
     }
     /* A new connection in plain text shows whether STARTTLS is on offer. */
     sd_conn_close(&s->conn);
-    sd_tls_info saved = s->tls;
-    memset(&s->tls, 0, sizeof s->tls);
+    sd_tls_info_clear(&s->tls);
     s->tls_attempted = false;
-    int rc = -1;
-    if (connect_tcp(req, s) == 0 && read_greeting(s) == 0)
-        rc = plaintext_dialogue(req, s, req->mode == SD_SEC_UNKNOWN ? SD_SEC_UNKNOWN : SD_SEC_PLAIN);
-    if (req->mode == SD_SEC_TLS) {
-        sd_tls_info_clear(&s->tls);
-        s->tls = saved;
-        s->ready = false;
-        return fail(s, "tls.starttls_expected",
-                    sd_xasprintf("%s port %d greets in plain text (%s) instead of starting TLS",
-                                 req->host, req->port, s->detected == SD_SEC_STARTTLS ? "with STARTTLS" : "without TLS"));
-    }
-    sd_tls_info_clear(&saved);
-    return rc;
+    forget_failure(s);
+    bool greeted = connect_tcp(req, s, true) == 0 && read_greeting(s) == 0;
+    return starttls_expected(req, s, greeted);
 }
 
-/* The settings (or the guess) say a plaintext greeting comes first. */
-static int open_plaintext(const sd_session_request *req, sd_session *s)
+/* Port 465 is the port assigned to SMTP with TLS from the first byte. */
+static bool tls_first_port(int port)
 {
-    const char *why = NULL;
-    if (sd_smtp_read_reply(&s->conn, &s->greeting, &why) == 0 && s->greeting.code == 220)
-        return plaintext_dialogue(req, s, req->mode);
-    if (s->greeting.malformed)
-        return bad_greeting(s, why);
-    bool silent = !s->greeting.first_line && !s->conn.closed_by_peer;
-    if (!silent)
-        return bad_greeting(s, why ? why : "unexpected reply");
-    /* Nothing came: a server that waits for a TLS ClientHello does that. */
-    if (start_tls(req, s) == 0) {
-        s->detected = SD_SEC_TLS;
-        if (req->mode == SD_SEC_UNKNOWN)
-            return read_greeting(s) == 0 ? ehlo(s) : -1;
-        return fail(s, "tls.implicit_expected",
-                    sd_xasprintf("%s port %d expects SSL/TLS from the first byte, not a plaintext greeting",
-                                 req->host, req->port));
-    }
-    /* A server that waits for the client to speak (HTTP does) answers the
-     * ClientHello in its own protocol. */
-    const char *foreign = sd_smtp_foreign_protocol(s->tls.plaintext_reply);
+    return port == 465;
+}
+
+/* How long the client listens before a ClientHello may follow (see
+ * SD_TLS_SILENCE_MS). */
+static int silence_ms(const sd_session_request *req)
+{
+    if (tls_first_port(req->port) || req->timeout_ms < SD_TLS_SILENCE_MS)
+        return SD_TLS_SILENCE_MS;
+    return req->timeout_ms;
+}
+
+static bool looks_like_smtp_reply(const char *line)
+{
+    return line && line[0] >= '2' && line[0] <= '5' && line[1] >= '0' && line[1] <= '9' &&
+           line[2] >= '0' && line[2] <= '9';
+}
+
+/* Plain text answered the ClientHello sent after the silence: the server
+ * greets in plain text, only later than the client listened (a greeting
+ * paused on purpose), or waits for the client to speak first in another
+ * protocol (HTTP does). Either way not a port that wants TLS. */
+static int answered_in_plaintext(const sd_session_request *req, sd_session *s, int64_t listened_ms)
+{
     char *reply = sd_xstrdup(s->tls.plaintext_reply);
     sd_tls_info_clear(&s->tls);
     s->tls_attempted = false;
+    forget_failure(s);
+    const char *foreign = sd_smtp_foreign_protocol(reply);
+    int rc;
     if (foreign) {
-        char *msg = sd_xasprintf("a %s server answers on this port, not SMTP (it said \"%.60s\")", foreign, reply);
-        free(reply);
-        return fail(s, "smtp.not_smtp", msg);
+        rc = fail(s, "smtp.not_smtp",
+                  sd_xasprintf("a %s server answers on this port, not SMTP (it said \"%.60s\")", foreign, reply));
+    } else if (reply && !looks_like_smtp_reply(reply)) {
+        rc = fail(s, "smtp.not_smtp", sd_xasprintf("the server sent something that is not SMTP: %.80s", reply));
+    } else if (listened_ms >= req->timeout_ms) {
+        rc = fail(s, "smtp.no_greeting",
+                  sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
+    } else {
+        /* A slow plaintext greeting: a new connection that only listens,
+         * for the whole greeting timeout, sends it nothing before its 220. */
+        sd_conn_close(&s->conn);
+        rc = connect_tcp(req, s, true) == 0 ? open_plaintext(req, s) : -1;
     }
     free(reply);
+    return rc;
+}
+
+/* The port stayed silent for the measured time: a server that wants TLS
+ * from the first byte waits like this for the client's ClientHello. */
+static int hello_after_silence(const sd_session_request *req, sd_session *s, int64_t listened_ms)
+{
+    if (start_tls(req, s) == 0) {
+        s->detected = SD_SEC_TLS;
+        if (req->mode == SD_SEC_TLS || req->mode == SD_SEC_UNKNOWN)
+            return read_greeting(s) == 0 ? ehlo(s) : -1;
+        return fail(s, "tls.implicit_expected",
+                    sd_xasprintf("no plaintext greeting came, but a TLS handshake on port %d succeeded (%s)",
+                                 req->port, s->tls.version ? s->tls.version : "TLS"));
+    }
+    if (s->tls.outcome == SD_TLS_PLAINTEXT_REPLY)
+        return answered_in_plaintext(req, s, listened_ms);
+    if (req->mode == SD_SEC_TLS)
+        return -1;                   /* the handshake's own failure, as when speaking first */
+    sd_tls_info_clear(&s->tls);
+    s->tls_attempted = false;
     return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
+}
+
+/* A plaintext greeting is possible: the client listens first. */
+static int open_listening(const sd_session_request *req, sd_session *s)
+{
+    int64_t start = sd_now_ms();
+    if (sd_conn_wait_readable(&s->conn, start + silence_ms(req)) != 0)
+        return open_plaintext(req, s);       /* it spoke or closed (or the wait was cancelled) */
+    return hello_after_silence(req, s, sd_now_ms() - start);
 }
 
 int sd_session_open(const sd_session_request *req, sd_session *s)
@@ -224,11 +292,9 @@ int sd_session_open(const sd_session_request *req, sd_session *s)
     s->conn.fd = -1;
     s->conn.cancel_fd = req->cancel_fd ? *req->cancel_fd : -1;
     int64_t start = sd_now_ms();
-    int rc = connect_tcp(req, s);
-    if (rc == 0) {
-        bool implicit = req->mode == SD_SEC_TLS || (req->mode == SD_SEC_UNKNOWN && req->port == 465);
-        rc = implicit ? open_implicit(req, s) : open_plaintext(req, s);
-    }
+    int rc = connect_tcp(req, s, false);
+    if (rc == 0)
+        rc = req->mode == SD_SEC_TLS && req->speak_first ? open_implicit(req, s) : open_listening(req, s);
     s->ready = rc == 0;
     s->elapsed_ms = sd_now_ms() - start;
     return rc;

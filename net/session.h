@@ -4,9 +4,15 @@
  * with its finding code, so the same session serves discovery's probes, the
  * diagnosis, AUTH and the test send.
  *
- * With mode SD_SEC_UNKNOWN the session finds out what the port does: port
- * 465 is tried with TLS first, other ports wait for a plaintext greeting, and
- * either falls back to the other when the server shows it wants it. */
+ * The client speaks first (a TLS ClientHello at once) only when the settings
+ * say SSL/TLS outright (speak_first). Everywhere else a plaintext greeting is
+ * possible, so it listens first: any byte from the server settles it as
+ * plaintext, and only a measured silence earns a ClientHello, which finds a
+ * port that wants TLS from the first byte. Speaking before the greeting is
+ * what Postfix logs as "improper command pipelining" and "non-SMTP command",
+ * and what fail2ban-style filters count against the client's address.
+ *
+ * With mode SD_SEC_UNKNOWN the session finds out what the port does. */
 #ifndef SD_NET_SESSION_H
 #define SD_NET_SESSION_H
 
@@ -18,11 +24,28 @@
 #include "net/smtp.h"
 #include "net/tls.h"
 
+/* How long a port that may greet in plain text must stay silent, past the
+ * connect, before the client sends a TLS ClientHello on it. On port 465 that
+ * is all it waits: the port is assigned to TLS from the first byte (RFC
+ * 8314), so silence there soon means a server waiting for the client. 1.5 s
+ * is several round trips even on a slow link, so a plaintext server's 220 has
+ * come long before (Postfix, Exim and sendmail greet at once unless told to
+ * pause), and is short enough that "your settings say STARTTLS, port 465
+ * wants SSL/TLS" still shows within two seconds. On other ports a silent
+ * server pausing on purpose (sendmail's greet_pause, Exim's connect delay) is
+ * far likelier than one wanting TLS, so the client listens for the whole
+ * greeting timeout there, and never for less than this. */
+enum { SD_TLS_SILENCE_MS = 1500 };
+
 typedef struct sd_session_request {
     const char *host;             /* for SNI, the certificate check and messages */
     const sd_strlist *addresses;  /* already resolved */
     int port;
     sd_security mode;             /* what the settings say; UNKNOWN: find out */
+    bool speak_first;             /* with mode TLS: the settings say SSL/TLS outright (the
+                                     user typed it, or a source named the server so), and
+                                     the ClientHello goes at once. Otherwise the client
+                                     listens first, also with mode TLS (an inferred TLS) */
     int timeout_ms;               /* for each step */
     SSL_CTX *tls_ctx;
     bool keep_transcript;

@@ -1,8 +1,10 @@
 """A real MTA in the lab: Postfix for submission on 587 (STARTTLS required)
-and 465 (implicit TLS), Dovecot for SASL authentication, delivery to a
-maildir per user. Both run with configuration folders of their own inside
-the lab's network namespace. Postfix refuses a sender that is not the
-logged-in user (reject_sender_login_mismatch), as many providers do.
+and 465 (implicit TLS), optionally on 25 too (an MX's smtpd, STARTTLS not
+offered), Dovecot for SASL authentication, delivery to a maildir per user.
+Both run with configuration folders of their own inside the lab's network
+namespace. Postfix refuses a sender that is not the logged-in user
+(reject_sender_login_mismatch), as many providers do. Postfix logs to
+maillog_file, which log() reads.
 
 Variants are more smtpd servers of the same Postfix, each on an address of
 its own with main.cf parameters overridden for it (-o in master.cf): the
@@ -52,8 +54,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 class PostfixMta:
-    def __init__(self, workdir, ip, hostname, domain, users, cert):
-        self.dir = os.path.join(workdir, "mta")
+    def __init__(self, workdir, ip, hostname, domain, users, cert, name="mta", smtp_port=False):
+        # name: the folder of this instance, so that a lab can run several
+        self.dir = os.path.join(workdir, name)
+        self.smtp_port = smtp_port
         self.ip, self.hostname, self.domain = ip, hostname, domain
         self.users = users                  # address -> password
         self.cert_chain, self.key = cert
@@ -165,7 +169,9 @@ maillog_file = {pf}/maillog
 maillog_file_prefixes = {self.dir}
 smtputf8_enable = yes
 """)
-        self._write(os.path.join(pf, "master.cf"), MASTER_CF.format(ip=self.ip) + "".join(self.variant_lines))
+        smtp = f"{self.ip}:smtp inet n - n - - smtpd\n" if self.smtp_port else ""
+        self._write(os.path.join(pf, "master.cf"),
+                    smtp + MASTER_CF.format(ip=self.ip) + "".join(self.variant_lines))
         for action in ("check", "start"):
             with open(os.path.join(pf, "start.log"), "w") as log:
                 r = subprocess.run(["postfix", "-c", pf, action], stdin=subprocess.DEVNULL, stdout=log,

@@ -19,7 +19,7 @@ class SmtpBehaviour:
     def __init__(self, mode="starttls", name="mail.lab.test", greeting=None, auth="PLAIN LOGIN",
                  extra_caps=None, cert=None, tls_min=None, tls_max=None, users=None, tokens=None,
                  auth_reply=None, mail_reply=None, rcpt_reply=None, data_reply=None, auth_before_tls=False,
-                 cram_challenge=None):
+                 cram_challenge=None, greeting_delay=0):
         # starttls | tls | plain | http | silent | reset | inject (STARTTLS,
         # its reply followed in the same write by plaintext replies, as a
         # man in the middle injects them: see INJECTED)
@@ -40,6 +40,9 @@ class SmtpBehaviour:
         # the CRAM-MD5 challenge as sent after "334 ", instead of a proper
         # base64 one (e.g. "====", which decodes to nothing)
         self.cram_challenge = cram_challenge
+        # seconds of silence before the greeting, as sendmail's greet_pause,
+        # Exim's connect delay or a busy server keep a client waiting
+        self.greeting_delay = greeting_delay
         self.messages = []                  # (mail_from, [rcpts], data) accepted
 
     def ssl_context(self):
@@ -69,6 +72,10 @@ class SmtpServers:
         self.sessions = []     # (ip, port, list of lines received)
         self.connected_at = []  # (ip, port, time.monotonic()) of each session
         self.ended = []        # the lines lists of the sessions that have ended
+        # id(lines) -> the first bytes a client sent to a plaintext listener
+        # (up to 16; b"" when it sent none before it went): whether it spoke
+        # before the greeting, and whether that was a TLS ClientHello
+        self.first_bytes = {}
 
     def start(self):
         self.thread.start()
@@ -81,6 +88,15 @@ class SmtpServers:
         ctx = b.ssl_context() if b.mode == "tls" else None
         return await asyncio.start_server(lambda r, w: self._session(r, w, ip, port, b), ip, port,
                                           ssl=ctx, reuse_address=True)
+
+    def sent_tls_first(self, lines):
+        """Whether the client of a plaintext listener's session began with a
+        TLS record (a ClientHello: 0x16 0x03), in its first bytes."""
+        return self.first_bytes.get(id(lines), b"")[:2] == b"\x16\x03"
+
+    def _note_first(self, lines, raw):
+        if id(lines) not in self.first_bytes:
+            self.first_bytes[id(lines)] = bytes(raw[:16])
 
     async def _session(self, reader, writer, ip, port, b):
         lines = []
@@ -95,6 +111,8 @@ class SmtpServers:
                 writer.close()
             except Exception:
                 pass
+            if b.mode != "tls":
+                self._note_first(lines, b"")
             self.ended.append(lines)
 
     async def _dialogue(self, reader, writer, b, lines):
@@ -118,14 +136,16 @@ class SmtpServers:
                 await asyncio.sleep(1)
             return
         if b.mode == "silent":
-            await reader.read(1 << 16)
+            self._note_first(lines, await reader.read(1 << 16))
             return
         if b.mode == "http":
             # like nginx: any bytes that are not a request line get a 400 at once
-            await reader.read(4096)
+            self._note_first(lines, await reader.read(4096))
             writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             await writer.drain()
             return
+        if b.greeting_delay:
+            await asyncio.sleep(b.greeting_delay)
         writer.write((b.greeting + "\r\n").encode())
         await writer.drain()
         if not b.greeting.startswith("220"):
@@ -134,6 +154,8 @@ class SmtpServers:
         state = {}
         while True:
             raw = await reader.readline()
+            if not tls:
+                self._note_first(lines, raw)
             if not raw:
                 return
             line = raw.decode("latin-1").rstrip("\r\n")
