@@ -1,10 +1,8 @@
 #include "diag/diag.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "net/dns.h"
 #include "common/strbuf.h"
@@ -546,7 +544,6 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
         free(target);
         return;
     }
-    size_limit_check(req, r, &s->caps, target);
     const char *from = req->from ? req->from : req->address ? req->address->address : req->username;
     char *subject = sd_xasprintf("smtpdoctor test: %s port %d with %s", r->host, r->port,
                                  sd_security_label(r->security));
@@ -599,6 +596,10 @@ static void auth_and_send(const sd_diag_request *req, sd_diag_result *r, sd_sess
 {
     if (!s->ready)
         return;
+    /* what the EHLO says of sizes matters whether or not a message is sent */
+    char *target = target_of(r->host, r->port);
+    size_limit_check(req, r, &s->caps, target);
+    free(target);
     bool ok = auth_step(req, r, s);
     if (req->send_to)
         send_step(req, r, s, ok);
@@ -622,7 +623,7 @@ static bool alt_listed(const alt_plan *p, const char *host, int port)
 }
 
 static void alt_add(alt_plan *p, const sd_diag_result *r, const char *host, int port, sd_security sec,
-                    unsigned source)
+                    unsigned source, sd_vouch vouch)
 {
     if (p->count == MAX_ALTERNATIVES || alt_listed(p, host, port) ||
         (sd_str_ieq(host, r->host) && port == r->port))
@@ -634,6 +635,7 @@ static void alt_add(alt_plan *p, const sd_diag_result *r, const char *host, int 
     s->port = port;
     s->security = sec;
     s->sources = source;
+    s->vouch = vouch;
 }
 
 static bool worth_alternatives(const char *code)
@@ -650,11 +652,11 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
         for (size_t i = 0; i < req->alternatives->len; i++) {
             const sd_server *a = &req->alternatives->items[i];
             if (a->protocol == SD_PROTO_SMTP)
-                alt_add(p, r, a->host, a->port, a->security, sd_source_primary(a->sources));
+                alt_add(p, r, a->host, a->port, a->security, sd_source_primary(a->sources), a->vouch);
         }
-    alt_add(p, r, r->host, 465, SD_SEC_TLS, SD_SRC_GUESS);
-    alt_add(p, r, r->host, 587, SD_SEC_STARTTLS, SD_SRC_GUESS);
-    alt_add(p, r, r->host, 25, SD_SEC_STARTTLS, SD_SRC_GUESS);
+    alt_add(p, r, r->host, 465, SD_SEC_TLS, SD_SRC_GUESS, SD_VOUCH_NONE);
+    alt_add(p, r, r->host, 587, SD_SEC_STARTTLS, SD_SRC_GUESS, SD_VOUCH_NONE);
+    alt_add(p, r, r->host, 25, SD_SEC_STARTTLS, SD_SRC_GUESS, SD_VOUCH_NONE);
     /* Addresses: the tested host's are known; look the others up at once. */
     for (size_t i = 0; i < p->count; i++) {
         if (sd_str_ieq(p->servers[i].host, r->host)) {
@@ -695,7 +697,10 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
         srv->probe_failed = !s->ready;
         if (!s->ready && s->detail)
             srv->probe_note = sd_xstrdup(s->detail);
-        if (srv->verified && srv->security != SD_SEC_PLAIN && !r->has_working) {
+        /* "use X instead" only for a host the user can trust: their own
+         * host on another port, or one something vouches for */
+        bool nameable = sd_str_ieq(srv->host, r->host) || srv->vouch != SD_VOUCH_NONE;
+        if (srv->verified && nameable && srv->security != SD_SEC_PLAIN && !r->has_working) {
             r->has_working = true;
             sd_server_copy(&r->working, srv);
         }

@@ -192,6 +192,9 @@ def test_small_size_limit_is_a_warning(lab):
     assert r.json["diagnosis"]["remedy"] == (
         "Nothing to change in your settings, but messages over 5 MB will bounce: send big files as links, or ask "
         "the server's administrator to raise the limit (10 MB or more is usual)."), r.json["diagnosis"]
+    # said without a test message too: the EHLO tells it
+    r = diag(lab, "small.mta.lab.test")
+    assert outcome(r) == (0, "warn", "smtp.size_limit_small"), (r.json["diagnosis"], r.json["checks"])
 
 
 def test_sender_mismatch_is_refused_at_rcpt(lab):
