@@ -17,7 +17,10 @@
 enum { MAX_RECORDS = 64, MAX_ADDRESSES = 32 };
 
 struct sd_resolver {
-    ares_channel channel;
+    ares_channel channel;         /* UDP only: a truncated answer comes to us */
+    ares_channel tcp_channel;     /* made when an answer needs TCP; NULL until then */
+    bool tcp_failed;              /* it could not be made */
+    char *servers;                /* the --dns-server list, for the TCP channel; NULL: the system's */
     size_t pending;
     int timeout_ms;
     bool system_config;   /* no --dns-server: resolve host names as the system does */
@@ -31,6 +34,9 @@ typedef struct query {
     sd_dns_callback cb;
     void *arg;
     int64_t started;
+    bool searched;                /* ares_search: the name asked was completed by c-ares */
+    unsigned char *partial;       /* a truncated UDP answer, while TCP is asked */
+    int partial_len;
 } query;
 
 const char *sd_dns_status_name(sd_dns_status s)
@@ -184,45 +190,53 @@ static void library_init(void)
     ares_library_init(ARES_LIB_INIT_ALL);
 }
 
+/* A channel: UDP with truncated answers handed over (the TCP retry is
+ * ours, on a channel of its own), or TCP only. */
+static int channel_new(ares_channel *channel, int timeout_ms, const char *server_csv, bool tcp)
+{
+    struct ares_options opts;
+    memset(&opts, 0, sizeof opts);
+    /* Two rounds, the second twice as long as the first (c-ares doubles it),
+     * so that one query stays within the timeout. */
+    opts.timeout = timeout_ms / 3 > 0 ? timeout_ms / 3 : 1;
+    opts.tries = 2;
+    /* Hand SERVFAIL and REFUSED answers to us instead of retrying them: c-ares
+     * 1.18 would report them as "connection refused", and the diagnosis must
+     * tell a failing resolver from one that cannot be reached. */
+    opts.flags = ARES_FLAG_NOCHECKRESP;
+    /* Our queries advertise EDNS with a 1232-byte buffer (the DNS flag day
+     * size); c-ares must then read UDP answers that large too. A larger one
+     * comes back truncated: c-ares 1.18 would retry it over TCP on the same
+     * channel, and a refused TCP connection there ended every other query
+     * waiting for that server, so the retry goes to a TCP channel instead. */
+    opts.flags |= tcp ? ARES_FLAG_USEVC : ARES_FLAG_EDNS | ARES_FLAG_IGNTC;
+    opts.ednspsz = 1232;
+    int rc = ares_init_options(channel, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ);
+    if (rc == ARES_SUCCESS && server_csv && (rc = ares_set_servers_ports_csv(*channel, server_csv)) != ARES_SUCCESS)
+        ares_destroy(*channel);
+    return rc;
+}
+
 sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, library_init);
     sd_resolver *r = sd_xcalloc(1, sizeof *r);
     r->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
-    struct ares_options opts;
-    memset(&opts, 0, sizeof opts);
-    /* Two rounds, the second twice as long as the first (c-ares doubles it),
-     * so that one query stays within the timeout. */
-    opts.timeout = r->timeout_ms / 3 > 0 ? r->timeout_ms / 3 : 1;
-    opts.tries = 2;
-    /* Hand SERVFAIL and REFUSED answers to us instead of retrying them: c-ares
-     * 1.18 would report them as "connection refused", and the diagnosis must
-     * tell a failing resolver from one that cannot be reached. */
-    opts.flags = ARES_FLAG_NOCHECKRESP;
-    int optmask = ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
-    int rc = ares_init_options(&r->channel, &opts, optmask);
-    if (rc != ARES_SUCCESS) {
-        sd_fail(err, "cannot set up the DNS resolver: %s", ares_strerror(rc));
+    r->system_config = servers == NULL;
+    if (servers && !(r->servers = server_list(servers, err))) {
         free(r);
         return NULL;
     }
-    r->system_config = servers == NULL;
-    if (servers) {
-        char *list = server_list(servers, err);
-        if (!list) {
-            ares_destroy(r->channel);
-            free(r);
-            return NULL;
-        }
-        rc = ares_set_servers_ports_csv(r->channel, list);
-        free(list);
-        if (rc != ARES_SUCCESS) {
+    int rc = channel_new(&r->channel, r->timeout_ms, r->servers, false);
+    if (rc != ARES_SUCCESS) {
+        if (servers)
             sd_fail(err, "'%s' is not a list of DNS server addresses (ADDR[:PORT],...)", servers);
-            ares_destroy(r->channel);
-            free(r);
-            return NULL;
-        }
+        else
+            sd_fail(err, "cannot set up the DNS resolver: %s", ares_strerror(rc));
+        free(r->servers);
+        free(r);
+        return NULL;
     }
     r->ad_trusted = servers_trusted_for_ad(r->channel, r->system_config);
     return r;
@@ -242,6 +256,9 @@ void sd_resolver_free(sd_resolver *r)
     if (!r)
         return;
     ares_destroy(r->channel);        /* calls back every pending query */
+    if (r->tcp_channel)
+        ares_destroy(r->tcp_channel);
+    free(r->servers);
     free(r);
 }
 
@@ -418,10 +435,39 @@ void sd_dns_answer_clear(sd_dns_answer *a)
     memset(a, 0, sizeof *a);
 }
 
+static void send_query(sd_resolver *r, ares_channel channel, query *q);
+
+/* A truncated answer (TC): asked again over TCP, on a channel of its own so
+ * that a refused TCP connection fails this query alone; what the truncated
+ * answer held is kept for when TCP gives nothing. */
+static bool retry_over_tcp(query *q, const unsigned char *buf, int len)
+{
+    sd_resolver *r = q->r;
+    if (q->partial || q->searched || r->tcp_failed)
+        return false;
+    if (!r->tcp_channel && channel_new(&r->tcp_channel, r->timeout_ms, r->servers, true) != ARES_SUCCESS) {
+        r->tcp_channel = NULL;
+        r->tcp_failed = true;
+        return false;
+    }
+    q->partial = sd_xmalloc((size_t)len);
+    memcpy(q->partial, buf, (size_t)len);
+    q->partial_len = len;
+    send_query(r, r->tcp_channel, q);
+    return true;
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, int len)
 {
     (void)timeouts;
     query *q = arg;
+    if (status == ARES_SUCCESS && buf && len >= 12 && (buf[2] & 0x02) && retry_over_tcp(q, buf, len))
+        return;
+    if (status != ARES_SUCCESS && q->partial && status != ARES_EDESTRUCTION) {
+        buf = q->partial;
+        len = q->partial_len;
+        status = ARES_SUCCESS;
+    }
     sd_dns_answer a;
     if (status == ARES_SUCCESS) {
         sd_dns_answer_parse(q->type, buf, len, &a);
@@ -434,6 +480,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *buf, i
     q->r->pending--;
     q->cb(q->arg, q->name, q->type, &a);
     answer_free(&a);
+    free(q->partial);
     free(q->name);
     free(q);
 }
@@ -453,7 +500,12 @@ static query *query_new(sd_resolver *r, const char *name, int type, sd_dns_callb
 
 void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
 {
-    query *q = query_new(r, name, type, cb, arg);
+    send_query(r, r->channel, query_new(r, name, type, cb, arg));
+}
+
+static void send_query(sd_resolver *r, ares_channel channel, query *q)
+{
+    (void)r;
     unsigned char *buf = NULL;
     int len = 0;
     /* EDNS with a 1232-byte buffer, and the AD bit set in the query, which
@@ -463,13 +515,13 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
     unsigned short id = 0;
     if (RAND_bytes((unsigned char *)&id, sizeof id) != 1)
         id = (unsigned short)(sd_now_ms() ^ (intptr_t)q);
-    int rc = ares_create_query(name, 1 /* IN */, type, id, 1, &buf, &len, 1232);
+    int rc = ares_create_query(q->name, 1 /* IN */, q->type, id, 1, &buf, &len, 1232);
     if (rc != ARES_SUCCESS) {
         on_answer(q, rc, 0, NULL, 0);
         return;
     }
     buf[3] |= 0x20;
-    ares_send(r->channel, buf, len, on_answer, q);
+    ares_send(channel, buf, len, on_answer, q);
     ares_free_string(buf);
 }
 
@@ -479,7 +531,9 @@ void sd_resolver_query(sd_resolver *r, const char *name, int type, sd_dns_callba
  * answers do not say whether they were validated. */
 static void query_with_search(sd_resolver *r, const char *name, int type, sd_dns_callback cb, void *arg)
 {
-    ares_search(r->channel, name, 1 /* IN */, type, on_answer, query_new(r, name, type, cb, arg));
+    query *q = query_new(r, name, type, cb, arg);
+    q->searched = true;
+    ares_search(r->channel, name, 1 /* IN */, type, on_answer, q);
 }
 
 /* Joins the A and AAAA answers of one host name. */
@@ -624,10 +678,20 @@ void sd_resolver_lookup_ptr(sd_resolver *r, const char *address, sd_dns_callback
     sd_resolver_query(r, name, SD_DNS_PTR, cb, arg);
 }
 
+static size_t channel_pollfds(ares_channel channel, struct pollfd *fds, size_t max);
+
 size_t sd_resolver_pollfds(sd_resolver *r, struct pollfd *fds, size_t max)
 {
+    size_t n = channel_pollfds(r->channel, fds, max);
+    if (r->tcp_channel)
+        n += channel_pollfds(r->tcp_channel, fds + n, max - n);
+    return n;
+}
+
+static size_t channel_pollfds(ares_channel channel, struct pollfd *fds, size_t max)
+{
     ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-    int bits = ares_getsock(r->channel, socks, ARES_GETSOCK_MAXNUM);
+    int bits = ares_getsock(channel, socks, ARES_GETSOCK_MAXNUM);
     size_t n = 0;
     for (int i = 0; i < ARES_GETSOCK_MAXNUM && n < max; i++) {
         /* c-ares's own ARES_GETSOCK_WRITABLE shifts a signed 1 by up to 31
@@ -652,6 +716,10 @@ int sd_resolver_timeout_ms(sd_resolver *r, int max_ms)
 {
     struct timeval maxtv = {max_ms / 1000, (max_ms % 1000) * 1000}, tv;
     struct timeval *t = ares_timeout(r->channel, &maxtv, &tv);
+    if (r->tcp_channel) {
+        struct timeval first = *t;
+        t = ares_timeout(r->tcp_channel, &first, &tv);
+    }
     return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
 }
 
@@ -664,10 +732,16 @@ void sd_resolver_process(sd_resolver *r, const struct pollfd *fds, size_t n)
         any = true;
         ares_socket_t rfd = fds[i].revents & (POLLIN | POLLERR | POLLHUP) ? fds[i].fd : ARES_SOCKET_BAD;
         ares_socket_t wfd = fds[i].revents & POLLOUT ? fds[i].fd : ARES_SOCKET_BAD;
+        /* each channel acts only on its own sockets */
         ares_process_fd(r->channel, rfd, wfd);
+        if (r->tcp_channel)
+            ares_process_fd(r->tcp_channel, rfd, wfd);
     }
-    if (!any)      /* let c-ares handle its timeouts */
+    if (!any) {    /* let c-ares handle its timeouts */
         ares_process_fd(r->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+        if (r->tcp_channel)
+            ares_process_fd(r->tcp_channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+    }
 }
 
 void sd_resolver_run(sd_resolver *r, int64_t deadline_ms)
@@ -689,4 +763,6 @@ void sd_resolver_run(sd_resolver *r, int64_t deadline_ms)
 void sd_resolver_cancel(sd_resolver *r)
 {
     ares_cancel(r->channel);
+    if (r->tcp_channel)
+        ares_cancel(r->tcp_channel);
 }

@@ -10,6 +10,7 @@ MAX_RSS_KB = 64 * 1024
 
 
 def world(lab):
+    edns_world(lab)
     def smtp(name, ip, mode, port=587, **kw):
         lab.host(name, ip)
         lab.smtp(ip, port, SmtpBehaviour(mode, name=name, cert=lab.cert_for(*kw.pop("names", [name])), **kw))
@@ -122,3 +123,38 @@ def test_billion_laughs(lab):
                 measure=True)
     bounded(r, 10)
     assert r.json["settings"] is None
+
+
+EDNS_DNS = "127.0.0.91"
+
+
+def edns_world(lab):
+    """An SRV answer of 20 records, about 900 bytes: more than DNS's classic
+    512 over UDP, within the 1232 that EDNS queries advertise. TCP to this
+    resolver is refused, as on networks that block DNS over TCP."""
+    lab.dns_responder(EDNS_DNS, {
+        ("_submissions._tcp.bigsrv.test", "SRV"): (0, [(i, 0, 465, f"mailserver-{i:02d}.bigsrv.test") for i in range(20)],
+                                                   False),
+        # too large even for EDNS: only TCP could carry it, and TCP is refused
+        ("_submissions._tcp.hugesrv.test", "SRV"): (0, [(i, 0, 465, f"s{i}.hugesrv.test") for i in range(200)], False),
+        ("_submission._tcp.hugesrv.test", "SRV"): (0, [(0, 0, 587, "mail.hugesrv.test")], False),
+    })
+    lab.nft(f"ip daddr {EDNS_DNS} tcp dport 53 reject with tcp reset")
+
+
+def test_large_answer_over_udp_with_edns(lab):
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "3", "u@bigsrv.test",
+                dns=EDNS_DNS)
+    assert r.json is not None, r
+    hosts = [c["host"] for c in r.json["candidates"] if c["source"] == "srv"]
+    assert len(hosts) == 20 and hosts[0] == "mailserver-00.bigsrv.test", (hosts, r.json.get("sources"))
+
+
+def test_one_failing_query_does_not_fail_the_others(lab):
+    """An answer only TCP could carry, with TCP refused: that query fails,
+    the others on the same resolver still get their answers."""
+    r = lab.run("discover", "--json", "--no-probe", "--ispdb-url", "none", "--timeout", "3", "u@hugesrv.test",
+                dns=EDNS_DNS)
+    assert r.json is not None, r
+    got = [(c["host"], c["port"]) for c in r.json["candidates"] if c["source"] == "srv"]
+    assert ("mail.hugesrv.test", 587) in got, (got, r.json.get("sources"))
