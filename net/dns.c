@@ -335,15 +335,77 @@ static void read_mx(const unsigned char *buf, int len, sd_dns_answer *a)
     qsort(a->mx, a->mx_count, sizeof *a->mx, compare_mx);
 }
 
-/* The name the answer is for in the end: after the CNAME chain, and with
- * the search domain a one-label name was completed with. It is evidence
- * that the owner of the name asked points it at that host. */
-static void keep_canonical(sd_dns_answer *a, struct hostent *he)
+/* The name the answer is for in the end: the question's name (with the
+ * search domain a one-label name was completed with), followed along the
+ * answer's CNAME chain to its last hop. It is evidence that the owner of
+ * the name asked points it at that host. (c-ares's hostent names only the
+ * first hop of a longer chain.) NULL when the answer cannot be read. */
+#define MAX_CNAMES 16
+
+static char *take_name(const unsigned char **p, const unsigned char *buf, int len)
 {
-    if (he && he->h_name)
-        a->canonical = sd_xstrdup(he->h_name);
-    if (he)
-        ares_free_hostent(he);
+    char *name = NULL;
+    long used = 0;
+    if (*p >= buf + len || ares_expand_name(*p, buf, len, &name, &used) != ARES_SUCCESS)
+        return NULL;
+    *p += used;
+    return name;
+}
+
+static char *cname_chain_end(const unsigned char *buf, int len)
+{
+    if (len < 12 || (buf[4] << 8 | buf[5]) != 1)
+        return NULL;
+    int answers = buf[6] << 8 | buf[7];
+    const unsigned char *p = buf + 12, *end = buf + len;
+    char *current = take_name(&p, buf, len);
+    if (!current || end - p < 4) {
+        ares_free_string(current);
+        return NULL;
+    }
+    p += 4;                                   /* the question's type and class */
+    char *owners[MAX_CNAMES], *targets[MAX_CNAMES];
+    int n = 0;
+    for (int i = 0; i < answers && n < MAX_CNAMES; i++) {
+        char *owner = take_name(&p, buf, len);
+        if (!owner || end - p < 10) {
+            ares_free_string(owner);
+            break;
+        }
+        int type = p[0] << 8 | p[1], rdlength = p[8] << 8 | p[9];
+        p += 10;
+        if (end - p < rdlength) {
+            ares_free_string(owner);
+            break;
+        }
+        const unsigned char *rdata = p;
+        char *target = type == 5 ? take_name(&rdata, buf, len) : NULL;
+        if (target) {
+            owners[n] = owner;
+            targets[n++] = target;
+        } else {
+            ares_free_string(owner);
+        }
+        p += rdlength;
+    }
+    /* follow the chain: at most one hop per record, so a loop ends */
+    char *result = sd_xstrdup(current);
+    for (int hop = 0; hop < n; hop++) {
+        int next = -1;
+        for (int i = 0; i < n && next < 0; i++)
+            if (sd_str_ieq(owners[i], result))
+                next = i;
+        if (next < 0)
+            break;
+        free(result);
+        result = sd_xstrdup(targets[next]);
+    }
+    for (int i = 0; i < n; i++) {
+        ares_free_string(owners[i]);
+        ares_free_string(targets[i]);
+    }
+    ares_free_string(current);
+    return result;
 }
 
 static void read_addresses(const unsigned char *buf, int len, int type, sd_dns_answer *a)
@@ -371,7 +433,8 @@ static void read_addresses(const unsigned char *buf, int len, int type, sd_dns_a
             if (inet_ntop(AF_INET6, &ttls[i].ip6addr, text, sizeof text))
                 sd_strlist_add(&a->addresses, text);
     }
-    keep_canonical(a, he);
+    ares_free_hostent(he);
+    a->canonical = cname_chain_end(buf, len);
 }
 
 /* The names a PTR answer gives, at most MAX_RECORDS. */
@@ -714,11 +777,12 @@ static size_t channel_pollfds(ares_channel channel, struct pollfd *fds, size_t m
 
 int sd_resolver_timeout_ms(sd_resolver *r, int max_ms)
 {
-    struct timeval maxtv = {max_ms / 1000, (max_ms % 1000) * 1000}, tv;
+    /* ares_timeout() may return either argument, so both outlive the calls */
+    struct timeval maxtv = {max_ms / 1000, (max_ms % 1000) * 1000}, tv, first, tv2;
     struct timeval *t = ares_timeout(r->channel, &maxtv, &tv);
     if (r->tcp_channel) {
-        struct timeval first = *t;
-        t = ares_timeout(r->tcp_channel, &first, &tv);
+        first = *t;
+        t = ares_timeout(r->tcp_channel, &first, &tv2);
     }
     return (int)(t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
 }
