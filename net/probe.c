@@ -321,11 +321,8 @@ void sd_probe_take(sd_probe_set *p, size_t i, sd_session *into)
     pthread_mutex_lock(&p->lock);
     while (!slot->finished)
         pthread_cond_wait(&p->changed, &p->lock);
-    *into = slot->session;
+    sd_session_move(into, &slot->session);
     into->conn.cancel_fd = -1;     /* the set's cancel pipe is readable now */
-    memset(&slot->session, 0, sizeof slot->session);
-    slot->session.conn.fd = -1;
-    slot->session.conn.cancel_fd = -1;
     slot->verdict = VERDICT_TAKEN;
     pthread_cond_broadcast(&p->changed);
     pthread_mutex_unlock(&p->lock);

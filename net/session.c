@@ -300,6 +300,17 @@ int sd_session_open(const sd_session_request *req, sd_session *s)
     return rc;
 }
 
+void sd_session_move(sd_session *to, sd_session *from)
+{
+    *to = *from;
+    /* the transcript moved with the session: the connection writes there */
+    if (from->conn.transcript == &from->transcript)
+        to->conn.transcript = &to->transcript;
+    memset(from, 0, sizeof *from);
+    from->conn.fd = -1;
+    from->conn.cancel_fd = -1;
+}
+
 void sd_session_close(sd_session *s)
 {
     if (s->conn.fd >= 0 && s->ready && !s->conn.closed_by_peer) {

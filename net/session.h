@@ -78,5 +78,8 @@ int sd_session_open(const sd_session_request *req, sd_session *s);
 /* Says QUIT (when the session is up) and closes. */
 void sd_session_close(sd_session *s);
 void sd_session_free(sd_session *s);
+/* Hands a session (its connection and everything it holds) from one owner
+ * to another; `from` is left empty, as if never opened. */
+void sd_session_move(sd_session *to, sd_session *from);
 
 #endif
