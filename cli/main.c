@@ -184,6 +184,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         d.kept->session.ready && (best->security == SD_SEC_UNKNOWN || best->security == d.kept->session.detected)) {
         req.open_session = &d.kept->session;
         req.open_addresses = &d.kept->addresses;
+        req.open_canonical = d.kept->canonical;
     }
     req.host_sources = best->sources;
     req.host_authenticated = best->trusted;

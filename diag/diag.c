@@ -372,7 +372,7 @@ static sd_vouch host_vouch(const sd_diag_request *req, const sd_diag_result *r)
 {
     sd_host_facts facts = {
         .host = r->host, .domain = req->address ? req->address->domain : NULL,
-        .sources = req->host_sources ? req->host_sources : SD_SRC_USER,
+        .sources = req->host_sources,   /* 0: nothing named it, nothing vouches */
         .authenticated = req->host_authenticated, .ispdb_named = req->host_ispdb_named,
     };
     return sd_vouch_for(&facts, req->presets);
@@ -769,8 +769,7 @@ static void explain_failed_handshake(const sd_diag_request *req, sd_diag_result 
  * plaintext greeting is possible there, and the session listens first. */
 static bool tls_said(const sd_diag_request *req, const sd_diag_result *r)
 {
-    unsigned sources = req->host_sources ? req->host_sources : SD_SRC_USER;
-    return r->security == SD_SEC_TLS && !r->security_inferred && (sources & ~SD_SRC_GUESS) != 0;
+    return r->security == SD_SEC_TLS && !r->security_inferred && (req->host_sources & ~SD_SRC_GUESS) != 0;
 }
 
 /* The session in the mode the settings say: the probe's, when discovery
@@ -784,10 +783,7 @@ static void open_main_session(const sd_diag_request *req, const sd_session_reque
         return;
     }
     /* the probe's session: it is ours now */
-    *s = *req->open_session;
-    memset(req->open_session, 0, sizeof *req->open_session);
-    req->open_session->conn.fd = -1;
-    req->open_session->conn.cancel_fd = -1;
+    sd_session_move(s, req->open_session);
 }
 
 static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dns_outcome *dns,
@@ -850,6 +846,8 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         dns.status = SD_DNS_OK;         /* the probe looked it up moments ago */
         for (size_t i = 0; i < req->open_addresses->len; i++)
             sd_strlist_add(&dns.addresses, req->open_addresses->items[i]);
+        if (req->open_canonical)
+            dns.canonical = sd_xstrdup(req->open_canonical);
     } else {
         sd_resolver_lookup_host(resolver, req->host, on_dns, &dns);
         sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);

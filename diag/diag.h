@@ -75,6 +75,7 @@ typedef struct sd_diag_request {
      * over and goes on from there instead of connecting again. */
     sd_session *open_session;
     const sd_strlist *open_addresses;
+    const char *open_canonical;           /* the host's CNAME chain end, or NULL */
 } sd_diag_request;
 
 typedef struct sd_diag_result {

@@ -52,6 +52,7 @@ typedef struct host_entry {
     bool done;
     sd_dns_status status;
     sd_strlist addresses;
+    char *canonical;              /* the name at the end of its CNAME chain */
 } host_entry;
 
 /* What a probe was started for: its host, port and security. */
@@ -199,6 +200,8 @@ static void on_host(void *arg, const char *name, int type, const sd_dns_answer *
     h->status = ans->status;
     for (size_t i = 0; i < ans->addresses.len; i++)
         sd_strlist_add(&h->addresses, ans->addresses.items[i]);
+    if (ans->canonical && !h->canonical)
+        h->canonical = sd_xstrdup(ans->canonical);
     run *r = h->r;
     for (int where = 0; where < SLOT_COUNT; where++)
         for (size_t i = 0; i < r->found[where].len; i++)
@@ -208,8 +211,9 @@ static void on_host(void *arg, const char *name, int type, const sd_dns_answer *
 
 static void add_found(run *r, slot where, sd_server *s)
 {
-    sd_server_list_add(&r->found[where], s);
-    if (s->protocol == SD_PROTO_SMTP) {
+    /* a rejected host (an unsafe name, a port out of range) is never looked
+     * up or probed either */
+    if (sd_server_list_add(&r->found[where], s) && s->protocol == SD_PROTO_SMTP) {
         want_host(r, s->host);
         probe_early(r, s);
     }
@@ -757,6 +761,7 @@ static void keep_session(run *r, size_t i)
     k->port = key->port;
     for (size_t a = 0; a < key->host->addresses.len; a++)
         sd_strlist_add(&k->addresses, key->host->addresses.items[a]);
+    k->canonical = key->host->canonical ? sd_xstrdup(key->host->canonical) : NULL;
     sd_probe_take(r->probes, i, &k->session);
     r->out->kept = k;
 }
@@ -899,6 +904,7 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
     for (size_t i = 0; i < r->host_count; i++) {
         free(r->hosts[i].name);
         sd_strlist_free(&r->hosts[i].addresses);
+        free(r->hosts[i].canonical);
     }
     for (int i = 0; i < SLOT_COUNT; i++)
         sd_server_list_free(&r->found[i]);
@@ -913,6 +919,7 @@ void sd_kept_session_free(sd_kept_session *k)
         return;
     free(k->host);
     sd_strlist_free(&k->addresses);
+    free(k->canonical);
     sd_session_free(&k->session);
     free(k);
 }

@@ -40,6 +40,7 @@ typedef struct sd_kept_session {
     char *host;
     int port;
     sd_strlist addresses;         /* what the host resolved to */
+    char *canonical;              /* the end of its CNAME chain, or NULL */
     sd_session session;           /* ready: after EHLO (and STARTTLS) */
 } sd_kept_session;
 

@@ -87,16 +87,16 @@ static void merge_into(sd_server *into, const sd_server *s)
     into->verified = into->verified || s->verified;
 }
 
-void sd_server_list_add(sd_server_list *l, const sd_server *s)
+bool sd_server_list_add(sd_server_list *l, const sd_server *s)
 {
     /* one check for every source's host names: SRV targets, MX-based and
      * Autodiscover servers too, not only autoconfig's */
     if (!s->host || !sd_host_name_safe(s->host) || s->port < 1 || s->port > 65535)
-        return;
+        return false;
     for (size_t i = 0; i < l->len; i++) {
         if (same_endpoint(&l->items[i], s)) {
             merge_into(&l->items[i], s);
-            return;
+            return true;
         }
     }
     if (l->len == l->cap) {
@@ -104,6 +104,7 @@ void sd_server_list_add(sd_server_list *l, const sd_server *s)
         l->items = sd_xrealloc(l->items, l->cap * sizeof *l->items);
     }
     sd_server_copy(&l->items[l->len++], s);
+    return true;
 }
 
 static int security_rank(sd_security s)

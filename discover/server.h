@@ -38,8 +38,9 @@ typedef struct sd_server_list {
 
 /* Copies `s` into the list, or merges it into an equal entry (same protocol,
  * host, port and security): sources and auth are joined, trust is kept if
- * either is trusted, and the username of the better source wins. */
-void sd_server_list_add(sd_server_list *l, const sd_server *s);
+ * either is trusted, and the username of the better source wins. Returns
+ * false, adding nothing, for an unsafe host name or a port out of range. */
+bool sd_server_list_add(sd_server_list *l, const sd_server *s);
 /* Orders the list best first: working before failed, then the source tier
  * (what the domain publishes, presets and ISPDB, MX-based, guesses), then
  * implicit TLS before STARTTLS before plain, then the source's own order.

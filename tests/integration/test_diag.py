@@ -42,6 +42,13 @@ def world(lab):
     # the user's host is an alias (CNAME) of the certificate's host
     server(lab, "mail.hoster2.test", "127.0.1.23", 465, "tls")
     lab.cname("alias.diag.test", "mail.hoster2.test")
+    # (its reverse DNS names another host, so only the alias can tell)
+    lab.ptr("127.0.1.23", "customer-23.hoster2.test")
+    # ... through two hops, and found by the default command through the
+    # domain's own SRV record (the diagnosis goes on in the probe's session)
+    lab.cname("alias2.diag.test", "alias.diag.test")
+    lab.cname("smtp.aliased.test", "alias2.diag.test")
+    lab.srv("_submissions._tcp.aliased.test", "smtp.aliased.test", 465)
     # a provider's server (iCloud's preset) answering with a relay's
     # certificate: the network redirected the connection
     server(lab, "smtp.mail.me.com", "127.0.1.24", 587, "starttls", names=["relay.webhost.test"])
@@ -213,6 +220,23 @@ def test_hostname_mismatch_suggests_the_alias_target(lab):
     r = diag(lab, "alias.diag.test", "--port", "465")
     d = expect(r, "cert.hostname_mismatch")
     assert d["suggested_host"] == "mail.hoster2.test" and "mail.hoster2.test" in d["remedy"], d
+
+
+def test_hostname_mismatch_follows_the_whole_alias_chain(lab):
+    """alias2 -> alias -> mail.hoster2.test: the end of the chain, not its
+    first hop, is the name the certificate is for."""
+    r = diag(lab, "alias2.diag.test", "--port", "465")
+    d = expect(r, "cert.hostname_mismatch")
+    assert d["suggested_host"] == "mail.hoster2.test", d
+
+
+def test_default_command_suggests_the_alias_target(lab):
+    """The default command diagnoses in the session discovery's probe
+    opened, and still knows where the host's CNAME chain ends."""
+    r = lab.run("--json", "--timeout", "3", "--ispdb-url", "none", "user@aliased.test")
+    assert r.json["settings"]["host"] == "smtp.aliased.test", r.json["settings"]
+    d = expect(r, "cert.hostname_mismatch")
+    assert d["suggested_host"] == "mail.hoster2.test", d
 
 
 def test_provider_server_with_a_foreign_certificate_is_interception(lab):
