@@ -116,10 +116,14 @@ void sd_explain_missing_host(const sd_diag_request *req, const char *host, sd_re
             sd_resolver_lookup_host(resolver, own[i].name, on_lookup, &own[i]);
     if (known.name || own[0].name || own[1].name)
         sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
-    if (known.name && known.status != SD_DNS_OK) {
+    /* Only an answer is evidence: a witness that merely ran out of time
+     * (a slow or busy resolver) says nothing about the first answer. */
+    bool witness_denied = known.status == SD_DNS_NXDOMAIN || known.status == SD_DNS_NODATA ||
+                          known.status == SD_DNS_SERVFAIL || known.status == SD_DNS_REFUSED;
+    if (known.name && witness_denied) {
         out->dns_failing = true;
         out->witness = sd_xstrdup(known.name);
-    } else if (known.name) {
+    } else if (known.name && known.status == SD_DNS_OK) {
         out->suggestion = sd_xstrdup(known.name);
     }
     for (int i = 0; i < 2 && !out->suggestion && !out->dns_failing; i++)
