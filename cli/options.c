@@ -432,6 +432,8 @@ static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
         if (!*cli->password)
             return usage_error("--password-stdin read an empty line: no password");
     } else if (!cli->password && *env_password) {
+        if (!**env_password)
+            return usage_error("SMTPDOCTOR_PASSWORD is set but empty: no password");
         cli->password = *env_password;
         *env_password = NULL;
     } else if (!cli->password && cli->user && isatty(STDIN_FILENO) && !cli->oauth2_token &&

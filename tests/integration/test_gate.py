@@ -503,6 +503,14 @@ def test_empty_or_directory_password_file_is_a_usage_error(lab):
         time.sleep(0.1)
         assert not [s for s in lab.smtp_servers.sessions[since:] if s[0] == ELSEWHERE_IP], \
             f"{path}: connected before the usage error"
+    # the same for a password variable that is set but empty
+    since = mark(lab)
+    r = lab.run("diag", "--json", "--timeout", "3", "--host", "smtp.elsewhere.test", "--port", "465",
+                "--security", "tls", "--user", USER, env={"SMTPDOCTOR_PASSWORD": ""})
+    assert (r.rc, r.out) == (2, ""), r
+    assert r.err.startswith("smtpdoctor: SMTPDOCTOR_PASSWORD is set but empty: no password"), r.err
+    time.sleep(0.1)
+    assert not [s for s in lab.smtp_servers.sessions[since:] if s[0] == ELSEWHERE_IP], "connected"
 
 
 def unlimited_core():
