@@ -378,6 +378,36 @@ static int command_from_word(const char *w, sd_command *cmd)
     return 0;
 }
 
+/* A word of letters alone, where a command or an ADDRESS goes: meant as a
+ * command, since an address has an '@' and a domain a dot. */
+static bool looks_like_command(const char *w)
+{
+    if (!*w)
+        return false;
+    for (const char *p = w; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '-'))
+            return false;
+    return true;
+}
+
+static int unknown_command(const char *w)
+{
+    sd_command cmd;
+    char *lower = sd_xstrdup(w);
+    for (char *p = lower; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    int known = command_from_word(lower, &cmd) == 0;
+    if (known)
+        usage_error("there is no command '%s': did you mean '%s'? The commands are discover, diag and presets",
+                    w, lower);
+    else
+        usage_error("there is no command '%s': use discover, diag or presets, or an email address alone, "
+                    "as in smtpdoctor you@example.com", w);
+    free(lower);
+    return -1;
+}
+
 static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
 {
     memset(cli, 0, sizeof *cli);
@@ -404,6 +434,8 @@ static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
     int first = optind;
     if (first < argc && command_from_word(argv[first], &cli->command) == 0)
         first++;
+    else if (first < argc && looks_like_command(argv[first]))
+        return unknown_command(argv[first]);
     if (version) {
         print_version();
         return 1;
