@@ -1,8 +1,10 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "presets/preset.h"
+#include "presets/snapshot.h"
 #include "tests/unit/harness.h"
 
 static void test_builtin_loads(void)
@@ -109,7 +111,32 @@ static void test_user_files_override(void)
     rmdir(dir);
 }
 
+/* The ISPDB snapshot parses as presets, says where it came from, and keeps
+ * each provider's own server order (AT&T's file names outbound.att.net
+ * before smtp.mail.att.net). */
+static void test_ispdb_snapshot(void)
+{
+    sd_preset_db db = {0};
+    sd_error err = {{0}};
+    CHECK_INT(sd_ispdb_snapshot_load(&db, &err), 0);
+    CHECK(db.len >= 160);
+    for (size_t i = 0; i < db.len; i++) {
+        const sd_preset *p = &db.items[i];
+        size_t smtp = 0;
+        for (size_t k = 0; k < p->server_count; k++)
+            smtp += p->servers[k].protocol == SD_PROTO_SMTP;
+        if (smtp == 0 || p->domains.len == 0)
+            harness_fail(__FILE__, __LINE__, "snapshot section %s has no SMTP server or no domain", p->id);
+    }
+    expect_smtp(&db, "sbcglobal.net", "outbound.att.net", 465, SD_SEC_TLS);
+    expect_smtp(&db, "ziggo.nl", "smtp.ziggo.nl", 587, SD_SEC_STARTTLS);
+    CHECK_INT((int)strlen(sd_ispdb_snapshot_date()), 10);
+    CHECK_INT((int)strlen(sd_ispdb_snapshot_commit()), 40);
+    sd_preset_db_free(&db);
+}
+
 TEST_LIST(preset_tests) = {
+    {"presets: the ISPDB snapshot loads, with its source and date", test_ispdb_snapshot},
     {"presets: built-in data loads and is complete", test_builtin_loads},
     {"presets: known providers", test_known_providers},
     {"presets: format errors name file and line", test_format_errors},
