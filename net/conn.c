@@ -89,9 +89,11 @@ sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, in
                            sd_tcp_attempt *attempts, size_t *attempt_count)
 {
     int cancel_fd = c->cancel_fd;
+    int64_t run_deadline = c->run_deadline;
     memset(c, 0, sizeof *c);
     c->fd = -1;
     c->cancel_fd = cancel_fd;
+    c->run_deadline = run_deadline;
     c->timeout_ms = timeout_ms;
     c->in.limit = 2 * SD_MAX_LINE;
     size_t n = addresses->len < SD_MAX_ATTEMPTS ? addresses->len : SD_MAX_ATTEMPTS;
@@ -100,6 +102,9 @@ sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, in
         return SD_TCP_ERROR;
     struct pollfd fds[SD_MAX_ATTEMPTS];
     int64_t start = sd_now_ms(), deadline = start + timeout_ms;
+    bool by_run = run_deadline > 0 && run_deadline < deadline;
+    if (by_run)
+        deadline = run_deadline;
     size_t open_count = 0;
     for (size_t i = 0; i < n; i++) {
         snprintf(attempts[i].address, sizeof attempts[i].address, "%s", addresses->items[i]);
@@ -112,8 +117,10 @@ sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, in
     int winner = -1;
     while (open_count > 0 && winner < 0) {
         int64_t left = deadline - sd_now_ms();
-        if (left <= 0)
+        if (left <= 0) {
+            c->run_expired = by_run;
             break;
+        }
         struct pollfd cancel = {.fd = c->cancel_fd, .events = POLLIN};
         if (c->cancel_fd >= 0 && poll(&cancel, 1, 0) > 0) {
             c->cancelled = true;
@@ -175,10 +182,15 @@ void sd_conn_close(sd_conn *c)
  * deadline, -1 error or cancelled. */
 static int wait_conn(sd_conn *c, short events, int64_t deadline)
 {
+    bool by_run = c->run_deadline > 0 && c->run_deadline < deadline;
+    if (by_run)
+        deadline = c->run_deadline;
     for (;;) {
         int64_t left = deadline - sd_now_ms();
-        if (left <= 0)
+        if (left <= 0) {
+            c->run_expired = c->run_expired || by_run;
             return 0;
+        }
         struct pollfd p[2] = {{.fd = c->fd, .events = events}, {.fd = c->cancel_fd, .events = POLLIN}};
         int rc = poll(p, c->cancel_fd >= 0 ? 2 : 1, (int)left);
         if (rc < 0 && errno == EINTR)

@@ -42,10 +42,14 @@ typedef struct sd_conn {
     bool reset_by_peer;
     int cancel_fd;           /* when >= 0 and readable, every wait ends at once */
     bool cancelled;
+    int64_t run_deadline;    /* when > 0: no step waits past it (sd_now_ms() time) */
+    bool run_expired;        /* a wait ended at the run deadline, not its step's */
 } sd_conn;
 
 /* Connects to the first address that answers; fills attempts (one per
- * address, at most SD_MAX_ATTEMPTS). Returns the overall status. */
+ * address, at most SD_MAX_ATTEMPTS). Returns the overall status. The
+ * caller's cancel_fd and run_deadline in `c` are kept; everything else is
+ * set afresh. */
 sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
                            sd_tcp_attempt *attempts, size_t *attempt_count);
 void sd_conn_close(sd_conn *c);
