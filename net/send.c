@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/strbuf.h"
+#include "net/header.h"
 
 const char *sd_send_stage_name(sd_send_stage s)
 {
@@ -70,10 +71,12 @@ char *sd_message_build(const sd_message_spec *m, const char *domain)
     sd_buf_printf(&head, "Date: %s\nFrom: <%s>\nTo: <%s>\n", date, m->from, m->to);
     if (m->reply_to)
         sd_buf_printf(&head, "Reply-To: <%s>\n", m->reply_to);
-    sd_buf_printf(&head, "Subject: %s\nMessage-ID: <%s.smtpdoctor@%s>\nMIME-Version: 1.0\n"
+    char *subject = sd_header_field("Subject", m->subject);
+    sd_buf_printf(&head, "%sMessage-ID: <%s.smtpdoctor@%s>\nMIME-Version: 1.0\n"
                          "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n"
                          "X-Mailer: smtpdoctor\n\n%s",
-                  m->subject, id.data, domain ? domain : "smtpdoctor.invalid", m->body);
+                  subject, id.data, domain ? domain : "smtpdoctor.invalid", m->body);
+    free(subject);
     sd_buf out = {0};
     append_stuffed(&out, head.data);
     sd_buf_puts(&out, ".\r\n");
