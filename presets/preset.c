@@ -36,6 +36,7 @@ static void preset_clear(sd_preset *p)
     sd_strlist_free(&p->hints);
     sd_strlist_free(&p->ca_families);
     free(p->help_url);
+    free(p->ispdb_note);
     free(p->origin);
     memset(p, 0, sizeof *p);
 }
@@ -138,6 +139,11 @@ static int parse_key(sd_preset *p, const char *key, char *value, sd_error *err)
         p->help_url = sd_xstrdup(value);
     } else if (strcmp(key, "ca") == 0) {
         sd_strlist_add(&p->ca_families, value);
+    } else if (strcmp(key, "ispdb") == 0) {
+        if (!strstr(value, "https://"))
+            return sd_fail(err, "'ispdb' explains a difference from the ISPDB and cites a https:// help page");
+        free(p->ispdb_note);
+        p->ispdb_note = sd_xstrdup(value);
     } else {
         return sd_fail(err, "unknown key '%s'", key);
     }

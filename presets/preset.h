@@ -45,6 +45,8 @@ typedef struct sd_preset {
     sd_strlist ca_families;    /* organisations whose CAs issue the provider's server
                                   certificates (optional): another issuer of a verified
                                   chain means a root installed on this computer */
+    char *ispdb_note;          /* why the preset knowingly differs from the ISPDB for its
+                                  domains, citing the provider's help page, or NULL */
     char *origin;              /* "built-in" or the file it came from */
 } sd_preset;
 

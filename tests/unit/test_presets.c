@@ -135,7 +135,45 @@ static void test_ispdb_snapshot(void)
     sd_preset_db_free(&db);
 }
 
+static const sd_preset_server *first_smtp(const sd_preset *p)
+{
+    for (size_t i = 0; i < p->server_count; i++)
+        if (p->servers[i].protocol == SD_PROTO_SMTP)
+            return &p->servers[i];
+    return NULL;
+}
+
+/* Every domain both the presets and the ISPDB snapshot know gets the same
+ * first SMTP server and username form from both, or the preset says why
+ * not (its 'ispdb' note, citing the provider's help page). */
+static void test_presets_agree_with_the_ispdb(void)
+{
+    sd_preset_db presets = {0}, snapshot = {0};
+    sd_error err = {{0}};
+    CHECK_INT(sd_preset_db_load_builtin(&presets, &err), 0);
+    CHECK_INT(sd_ispdb_snapshot_load(&snapshot, &err), 0);
+    for (size_t i = 0; i < presets.len; i++) {
+        const sd_preset *p = &presets.items[i];
+        for (size_t d = 0; d < p->domains.len; d++) {
+            const sd_preset *s = sd_preset_find_domain(&snapshot, p->domains.items[d]);
+            const sd_preset_server *a = first_smtp(p), *b = s ? first_smtp(s) : NULL;
+            if (!s || !a || !b || p->ispdb_note)
+                continue;
+            const char *ua = p->username ? p->username : "%EMAILADDRESS%";
+            const char *ub = s->username ? s->username : "%EMAILADDRESS%";
+            if (!sd_str_ieq(a->host, b->host) || a->port != b->port || a->security != b->security ||
+                strcmp(ua, ub) != 0)
+                harness_fail(__FILE__, __LINE__, "%s: preset %s says %s:%d %s, the ISPDB %s:%d %s, "
+                             "and the preset does not say why (ispdb = ...)", p->domains.items[d], p->id,
+                             a->host, a->port, ua, b->host, b->port, ub);
+        }
+    }
+    sd_preset_db_free(&presets);
+    sd_preset_db_free(&snapshot);
+}
+
 TEST_LIST(preset_tests) = {
+    {"presets: agree with the ISPDB snapshot, or say why not", test_presets_agree_with_the_ispdb},
     {"presets: the ISPDB snapshot loads, with its source and date", test_ispdb_snapshot},
     {"presets: built-in data loads and is complete", test_builtin_loads},
     {"presets: known providers", test_known_providers},
