@@ -1,9 +1,11 @@
 /* The sources of discovery in one table: for each, its bit in an SD_SRC_*
  * mask, its contract name, the phrase people read, its ranking tier and
- * preference, and whether its word is trusted. Adding a source is one
- * enumerator below and one row in common/source.c; the unit test
- * tests/unit/test_source.c fails while the row is missing or incomplete.
- * The table is static data: nothing here is allocated or freed. */
+ * preference, and whether its word is trusted. A source is an enumerator
+ * and its bit below and one row in common/source.c (the unit test
+ * tests/unit/test_source.c fails while the row is missing or incomplete);
+ * what asks it is one file, discover/src_NAME.c, whose start function is
+ * listed in discover/discover.c (see discover/run.h). The table is static
+ * data: nothing here is allocated or freed. */
 #ifndef SD_COMMON_SOURCE_H
 #define SD_COMMON_SOURCE_H
 
