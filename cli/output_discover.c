@@ -47,8 +47,8 @@ void sd_json_server(sd_json *j, const sd_server *s, const char *address)
     sd_json_key(j, "sources");
     sd_json_array_begin(j);
     for (int i = 0; i < SD_SRC_COUNT; i++)
-        if (s->sources & (1u << i))
-            sd_json_string(j, sd_source_name(1u << i));
+        if (s->sources & SD_SRC_BIT(i))
+            sd_json_string(j, sd_source_name(SD_SRC_BIT(i)));
     sd_json_array_end(j);
     sd_json_kv_bool(j, "trusted", s->trusted);
     /* who vouches for the host under the credential policy; null: nobody,
@@ -78,21 +78,6 @@ void sd_json_provider(sd_json *j, const sd_discovery *d)
     sd_json_object_end(j);
 }
 
-static const char *source_phrase(unsigned src)
-{
-    switch (src) {
-    case SD_SRC_SRV: return "DNS SRV records of the domain";
-    case SD_SRC_AUTOCONFIG: return "the domain's autoconfig document";
-    case SD_SRC_WELLKNOWN: return "the domain's .well-known autoconfig document";
-    case SD_SRC_ISPDB: return "the Thunderbird ISPDB";
-    case SD_SRC_MX: return "the provider behind the domain's MX";
-    case SD_SRC_AUTODISCOVER: return "Exchange Autodiscover";
-    case SD_SRC_PRESET: return "the built-in preset";
-    case SD_SRC_GUESS: return "a guess that answered";
-    default: return "your settings";
-    }
-}
-
 static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const sd_discovery *d, size_t smtp)
 {
     sd_json_key(j, "diagnosis");
@@ -114,7 +99,7 @@ static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const s
         sd_json_kv_string(j, "code", "discover.ok");
         char *summary = sd_xasprintf("Use %s port %d with %s (from %s).", best->host, best->port,
                                      sd_security_label(best->security),
-                                     source_phrase(sd_source_primary(best->sources)));
+                                     sd_source_label(sd_source_primary(best->sources)));
         sd_json_kv_string(j, "summary", summary);
         free(summary);
         sd_json_kv_string(j, "remedy", d->hints.len ? d->hints.items[0] : NULL);
@@ -207,7 +192,7 @@ static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
     printf("  Username      %s\n", b->username ? b->username : cli->address.address);
     printf("  Auth          ");
     text_auth(b->auth);
-    printf("\n  Found by      %s%s\n", source_phrase(sd_source_primary(b->sources)),
+    printf("\n  Found by      %s%s\n", sd_source_label(sd_source_primary(b->sources)),
            b->trusted ? "" : " (not authenticated: check it before you trust it with a password)");
     printf("  Check         %s%s%s\n", state_word(st, b, state, sizeof state),
            b->probe_note ? ": " : "", b->probe_note ? b->probe_note : "");
@@ -291,7 +276,7 @@ void sd_print_discovery_brief(const sd_cli *cli, const sd_discovery *d)
     const sd_server *b = &d->servers.items[0];
     printf("%sSettings for %s%s: %s port %d with %s, username %s (from %s)\n", st.bold, cli->address.address,
            st.reset, b->host, b->port, sd_security_label(b->security), b->username ? b->username : cli->address.address,
-           source_phrase(sd_source_primary(b->sources)));
+           sd_source_label(sd_source_primary(b->sources)));
     if (!cli->quiet)
         for (size_t i = 0; i < d->hints.len; i++)
             printf("  %shint:%s %s\n", st.yellow, st.reset, d->hints.items[i]);

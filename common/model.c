@@ -86,15 +86,3 @@ unsigned sd_auth_parse_list(const char *list)
     free(copy);
     return mask;
 }
-
-static const char *const source_names[SD_SRC_COUNT] = {
-    "srv", "autoconfig", "wellknown", "ispdb", "mx", "autodiscover", "preset", "guess", "user",
-};
-
-const char *sd_source_name(unsigned bit)
-{
-    for (int i = 0; i < SD_SRC_COUNT; i++)
-        if (bit == 1u << i)
-            return source_names[i];
-    return "?";
-}

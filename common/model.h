@@ -1,10 +1,12 @@
 /* The vocabulary shared by every module: how a server is secured, which
- * protocol it speaks, which SASL mechanisms it takes and where a setting came
- * from, with their contract spellings. */
+ * protocol it speaks and which SASL mechanisms it takes, with their contract
+ * spellings. Where a setting came from is common/source.h. */
 #ifndef SD_COMMON_MODEL_H
 #define SD_COMMON_MODEL_H
 
 #include <stdbool.h>
+
+#include "common/source.h"   /* where a setting came from: SD_SRC_* */
 
 typedef enum sd_security {
     SD_SEC_UNKNOWN = 0,
@@ -35,21 +37,6 @@ enum {
 };
 #define SD_AUTH_COUNT 10
 
-/* Where a candidate came from, as a bit mask; the enum order is also the
- * order in which JSON names the sources. */
-enum {
-    SD_SRC_SRV          = 1u << 0,
-    SD_SRC_AUTOCONFIG   = 1u << 1,
-    SD_SRC_WELLKNOWN    = 1u << 2,
-    SD_SRC_ISPDB        = 1u << 3,
-    SD_SRC_MX           = 1u << 4,
-    SD_SRC_AUTODISCOVER = 1u << 5,
-    SD_SRC_PRESET       = 1u << 6,
-    SD_SRC_GUESS        = 1u << 7,
-    SD_SRC_USER         = 1u << 8,
-};
-#define SD_SRC_COUNT 9
-
 const char *sd_security_name(sd_security s);          /* "tls", "starttls", "plain", "unknown" */
 const char *sd_security_label(sd_security s);         /* "SSL/TLS", "STARTTLS", "None" */
 int sd_security_parse(const char *s, sd_security *out); /* accepts tls/ssl, starttls, plain/none */
@@ -61,7 +48,5 @@ const char *sd_auth_name(unsigned single_bit);         /* "PLAIN" ... */
 unsigned sd_auth_parse(const char *name);              /* 0 if unknown */
 /* Parses a blank- or comma-separated list of mechanism names. */
 unsigned sd_auth_parse_list(const char *list);
-
-const char *sd_source_name(unsigned single_bit);       /* "srv", "autoconfig", ... */
 
 #endif

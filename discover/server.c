@@ -6,39 +6,30 @@
 #include "common/util.h"
 #include "discover/address.h"
 
-/* The order in which sources are preferred when several name the same
- * server, and the tie-break between sources of one tier. */
-static const unsigned source_preference[] = {
-    SD_SRC_USER, SD_SRC_AUTOCONFIG, SD_SRC_WELLKNOWN, SD_SRC_SRV, SD_SRC_AUTODISCOVER,
-    SD_SRC_PRESET, SD_SRC_ISPDB, SD_SRC_MX, SD_SRC_GUESS,
-};
-
+/* A source's tier counted from 0 (the user's); what is not a single known
+ * source ranks with the guesses. */
 int sd_source_tier(unsigned src)
 {
-    switch (src) {
-    case SD_SRC_USER: return 0;
-    case SD_SRC_AUTOCONFIG: case SD_SRC_WELLKNOWN: case SD_SRC_SRV: case SD_SRC_AUTODISCOVER:
-        return 1;                      /* what the domain publishes itself */
-    case SD_SRC_PRESET: case SD_SRC_ISPDB: return 2;
-    case SD_SRC_MX: return 3;
-    default: return 4;                 /* guesses */
-    }
+    const sd_source_info *info = sd_source_info_of(src);
+    return (info ? info->tier : SD_TIER_GUESS) - SD_TIER_USER;
 }
 
+/* The order in which sources are preferred when several name the same
+ * server, and the tie-break between sources of one tier (the table's
+ * preference). */
 static int source_rank(unsigned src)
 {
-    for (size_t i = 0; i < sizeof source_preference / sizeof *source_preference; i++)
-        if (source_preference[i] == src)
-            return (int)i;
-    return 99;
+    const sd_source_info *info = sd_source_info_of(src);
+    return info ? info->preference : 99;
 }
 
 unsigned sd_source_primary(unsigned sources)
 {
-    for (size_t i = 0; i < sizeof source_preference / sizeof *source_preference; i++)
-        if (sources & source_preference[i])
-            return source_preference[i];
-    return 0;
+    unsigned best = 0;
+    for (int i = 0; i < SD_SRC_COUNT; i++)
+        if ((sources & SD_SRC_BIT(i)) && (!best || source_rank(SD_SRC_BIT(i)) < source_rank(best)))
+            best = SD_SRC_BIT(i);
+    return best;
 }
 
 void sd_server_copy(sd_server *dst, const sd_server *src)
@@ -118,11 +109,12 @@ static int security_rank(sd_security s)
 }
 
 /* Twice the source tier, so that a demoted host fits between the presets
- * and ISPDB (tier 2) and the MX-based candidates (tier 3). */
+ * and ISPDB (SD_TIER_KNOWN) and the MX-based candidates (SD_TIER_MX). */
 static int effective_tier(const sd_server *s)
 {
     int tier = 2 * sd_source_tier(sd_source_primary(s->sources));
-    return s->demoted && tier < 5 ? 5 : tier;
+    int below_known = 2 * (SD_TIER_KNOWN - SD_TIER_USER) + 1;
+    return s->demoted && tier < below_known ? below_known : tier;
 }
 
 static int compare_servers(const void *pa, const void *pb)
