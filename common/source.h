@@ -67,6 +67,10 @@ typedef struct sd_source_info {
     int preference;           /* 1, 2, ...: which source of a mask is its primary
                                  one, and the tie-break within a tier */
     sd_source_trust trust;
+    /* For the credential gate, when the source's answer was not
+     * authenticated (NULL for sources that are always trusted): */
+    const char *unverified;   /* what named the host: "a DNS SRV record that DNSSEC did not validate" */
+    const char *reached_by;   /* how it was found: "DNS", "a document fetched over plain http" */
 } sd_source_info;
 
 /* Indexed by sd_source_id; every row is filled (the unit test checks). */

@@ -47,27 +47,15 @@ int sd_gate_login(sd_vouch host, const sd_gate_policy *p, sd_session *s, unsigne
     return sd_auth_run(&s->conn, mechanism, cred, final, why);
 }
 
+/* The phrases live in the source table (common/source.c). */
 const char *sd_gate_found_through(unsigned sources)
 {
-    unsigned primary = sd_source_primary(sources);
-    switch (primary) {
-    case SD_SRC_AUTOCONFIG: case SD_SRC_WELLKNOWN: case SD_SRC_ISPDB:
-        return "a document fetched over plain http";
-    case SD_SRC_GUESS: return "guessing";
-    default: return "DNS";
-    }
+    const sd_source_info *s = sd_source_info_of(sd_source_primary(sources));
+    return s && s->reached_by ? s->reached_by : "DNS";
 }
 
 const char *sd_gate_named_by(unsigned sources)
 {
-    switch (sd_source_primary(sources)) {
-    case SD_SRC_SRV: return "a DNS SRV record that DNSSEC did not validate";
-    case SD_SRC_AUTOCONFIG: return "an autoconfig document fetched over plain http";
-    case SD_SRC_WELLKNOWN: return "a .well-known autoconfig document fetched over plain http";
-    case SD_SRC_ISPDB: return "an ISPDB document fetched over plain http";
-    case SD_SRC_MX: return "the provider found through the domain's MX record, which DNSSEC did not validate";
-    case SD_SRC_AUTODISCOVER: return "an Exchange Autodiscover document that DNS led to";
-    case SD_SRC_GUESS: return "a guess";
-    default: return "an unauthenticated source";
-    }
+    const sd_source_info *s = sd_source_info_of(sd_source_primary(sources));
+    return s && s->unverified ? s->unverified : "an unauthenticated source";
 }

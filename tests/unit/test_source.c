@@ -14,6 +14,9 @@ static void test_every_source_has_a_complete_row(void)
             continue;
         if (!s->name || !*s->name || !s->label || !*s->label)
             harness_fail(__FILE__, __LINE__, "source %d has no name or no label", i);
+        if (s->trust != SD_TRUST_ALWAYS && (!s->unverified || !s->reached_by))
+            harness_fail(__FILE__, __LINE__, "source %d (%s) may be unauthenticated but has no gate phrases", i,
+                         s->name ? s->name : "(null)");
         if (s->tier == SD_TIER_UNSET || s->preference < 1 || s->trust == SD_TRUST_UNSET)
             harness_fail(__FILE__, __LINE__, "source %d (%s) has no tier, preference or trust", i,
                          s->name ? s->name : "(null)");
