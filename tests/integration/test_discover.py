@@ -135,8 +135,8 @@ def world(lab):
     lab.host("mx.none.test", "127.0.0.25")
 
 
-def discover(lab, address, *extra):
-    r = lab.run("discover", "--json", "--timeout", "5", *extra, address)
+def discover(lab, address, *extra, timeout="5"):
+    r = lab.run("discover", "--json", "--timeout", timeout, *extra, address)
     assert r.json is not None, f"no JSON: {r}"
     return r
 
@@ -254,7 +254,7 @@ def test_sources_that_disagree(lab):
 
 
 def test_dead_ports_cost_less_than_a_timeout(lab):
-    r = discover(lab, "user@silent.test", "--ispdb-url", "none")
+    r = discover(lab, "user@silent.test", "--ispdb-url", "none", timeout="20")
     assert r.rc == 0, r
     c = {x["port"]: x for x in r.json["candidates"]}
     assert (r.json["settings"]["port"], r.json["settings"]["verified"]) == (587, True), r.json["settings"]
@@ -265,7 +265,7 @@ def test_dead_ports_cost_less_than_a_timeout(lab):
     assert c[25]["verified"] is False and c[25]["note"] == "not checked: a server ranked above it answered first", c[25]
     # one that failed (silent) ranks below one that was not checked
     assert [x["port"] for x in r.json["candidates"]] == [587, 25, 465], r.json["candidates"]
-    assert r.elapsed < Lab.seconds(3), f"{r.elapsed:.1f}s: the 5 s timeout was waited for"
+    assert r.elapsed < Lab.seconds(10), f"{r.elapsed:.1f}s: the 20 s timeout was waited for"
 
 
 def test_probe_starts_before_the_slowest_source_answers(lab):
@@ -283,7 +283,7 @@ def test_probe_starts_before_the_slowest_source_answers(lab):
 
 
 def test_a_source_that_cannot_connect_is_not_waited_for(lab):
-    r = lab.run("discover", "--json", "--timeout", "8", "--ispdb-url", "none", "user@deadsource.test")
+    r = lab.run("discover", "--json", "--timeout", "20", "--ispdb-url", "none", "user@deadsource.test")
     assert r.rc == 0, r
     s = r.json["settings"]
     assert (s["host"], s["port"], s["verified"]) == ("smtp.deadsource.test", 587, True), s
@@ -293,7 +293,7 @@ def test_a_source_that_cannot_connect_is_not_waited_for(lab):
     for x in cut:
         assert x["found"] is False and x["result"] == \
             "no connection in 2000 ms while a server was already verified: not waited for", x
-    assert r.elapsed < Lab.seconds(5), f"{r.elapsed:.1f}s: the 8 s timeout was waited for"
+    assert r.elapsed < Lab.seconds(10), f"{r.elapsed:.1f}s: the 20 s timeout was waited for"
 
 
 def test_failed_probe_ranks_lower(lab):
