@@ -14,7 +14,7 @@ const char *sd_check_status_name(sd_check_status s)
 }
 
 void sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
-                  const char *code, char *message_owned)
+                  sd_finding code, char *message_owned)
 {
     if (l->len == l->cap) {
         l->cap = l->cap ? l->cap * 2 : 8;
@@ -25,7 +25,7 @@ void sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_ch
     c->layer = layer;
     c->target = sd_xstrdup(target);
     c->status = status;
-    c->code = sd_xstrdup(code);
+    c->code = code;
     c->message = message_owned;
 }
 
@@ -33,7 +33,6 @@ void sd_check_list_free(sd_check_list *l)
 {
     for (size_t i = 0; i < l->len; i++) {
         free(l->items[i].target);
-        free(l->items[i].code);
         free(l->items[i].message);
         free(l->items[i].remedy);
         free(l->items[i].suggested_host);

@@ -82,14 +82,14 @@ static void on_dns(void *arg, const char *name, int type, const sd_dns_answer *a
         sd_strlist_add(&o->addresses, ans->addresses.items[i]);
 }
 
-static const char *dns_code(sd_dns_status s)
+static sd_finding dns_code(sd_dns_status s)
 {
     switch (s) {
-    case SD_DNS_OK: return "dns.ok";
-    case SD_DNS_NXDOMAIN: return "dns.nxdomain";
-    case SD_DNS_NODATA: return "dns.no_address";
-    case SD_DNS_TIMEOUT: return "dns.timeout";
-    default: return "dns.servfail";
+    case SD_DNS_OK: return SD_F_DNS_OK;
+    case SD_DNS_NXDOMAIN: return SD_F_DNS_NXDOMAIN;
+    case SD_DNS_NODATA: return SD_F_DNS_NO_ADDRESS;
+    case SD_DNS_TIMEOUT: return SD_F_DNS_TIMEOUT;
+    default: return SD_F_DNS_SERVFAIL;
     }
 }
 
@@ -113,9 +113,8 @@ static void dns_check(const sd_diag_request *req, sd_diag_result *r, const dns_o
     sd_explain_missing_host(req, r->host, resolver, &m);
     if (m.dns_failing) {
         /* not a typo: this network's DNS denies names that exist */
-        free(c->code);
-        c->code = sd_xstrdup("dns.servfail");
-        c->texts = "dns.failing";
+        c->code = SD_F_DNS_SERVFAIL;
+        c->texts = SD_V_DNS_FAILING;
         free(c->message);
         c->message = sd_str_ieq(m.witness, r->host)
             ? sd_xasprintf("the DNS server says %s does not exist, though it is a provider's server that does", r->host)
@@ -144,7 +143,7 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
         for (size_t i = 0; i < s->attempt_count; i++)
             if (s->attempts[i].status == SD_TCP_OK)
                 ms = s->attempts[i].elapsed_ms;
-        sd_check_add(&r->checks, "tcp", target, SD_CHECK_PASS, "tcp.ok",
+        sd_check_add(&r->checks, "tcp", target, SD_CHECK_PASS, SD_F_TCP_OK,
                      sd_xasprintf("connected to %s port %d in %lld ms", s->conn.peer[0] ? s->conn.peer : "?",
                                   r->port, (long long)ms));
         r->checks.items[r->checks.len - 1].elapsed_ms = ms;
@@ -157,7 +156,7 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
     const char *what = s->tcp == SD_TCP_TIMEOUT ? "no answer (timed out)"
                      : s->tcp == SD_TCP_REFUSED ? "refused"
                      : s->tcp == SD_TCP_RESET ? "reset" : "no route to the host";
-    sd_check_add(&r->checks, "tcp", target, SD_CHECK_FAIL, s->failure ? s->failure : "tcp.unreachable",
+    sd_check_add(&r->checks, "tcp", target, SD_CHECK_FAIL, s->failure ? s->failure : SD_F_TCP_UNREACHABLE,
                  sd_xasprintf("connecting to port %d: %s (%s)", r->port, what, detail.data ? detail.data : ""));
     sd_buf_free(&detail);
 }
@@ -165,7 +164,7 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
 static void tls_handshake_check(sd_diag_result *r, const sd_session *s, const char *target, bool starttls)
 {
     const sd_tls_info *t = &s->tls;
-    sd_check_add(&r->checks, "tls", target, SD_CHECK_PASS, "tls.ok",
+    sd_check_add(&r->checks, "tls", target, SD_CHECK_PASS, SD_F_TLS_OK,
                  sd_xasprintf("%s%s with %s%s%s", starttls ? "STARTTLS, then " : "", t->version ? t->version : "TLS",
                               t->cipher ? t->cipher : "?", t->group ? ", key exchange " : "",
                               t->group ? t->group : ""));
@@ -184,12 +183,12 @@ static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_t
         free(msg);
         msg = m;
     }
-    sd_check_add(&r->checks, "tls", target, status, strcmp(v.code, "cert.ok") == 0 ? "tls.ok" : v.code, msg);
+    sd_check_add(&r->checks, "tls", target, status, v.code, msg);
     r->checks.items[r->checks.len - 1].suggested_host = v.suggested_host;
     r->checks.items[r->checks.len - 1].interceptor = v.interceptor;
     v.suggested_host = NULL;
     if (v.expiring_soon)
-        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "cert.expiring_soon",
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, SD_F_CERT_EXPIRING_SOON,
                      sd_xasprintf("the certificate expires on %s, in %ld day%s", t->chain[0].not_after,
                                   t->days_left, t->days_left == 1 ? "" : "s"));
     if (v.weakness) {
@@ -218,11 +217,11 @@ static void caps_text(sd_buf *b, const sd_smtp_caps *c)
 static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s, const char *target)
 {
     if (s->greeting.code == 220) {
-        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, "smtp.ok",
+        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, SD_F_SMTP_OK,
                      sd_xasprintf("greeting: %d %s", s->greeting.code, s->greeting.text));
         const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, "greeting", 220,
                                                                 s->greeting.enhanced, s->greeting.text);
-        if (rule && strcmp(rule->finding, "smtp.rejected") != 0) {
+        if (rule && rule->finding != SD_F_SMTP_REJECTED) {
             sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, rule->finding,
                          sd_xasprintf("the greeting says: %s", s->greeting.text));
             r->checks.items[r->checks.len - 1].remedy = sd_xstrdup(rule->remedy);
@@ -231,21 +230,16 @@ static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_
         const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, "greeting", s->greeting.code,
                                                                 s->greeting.enhanced, s->greeting.text);
         for (size_t i = 0; rule && rule->remedy && i < r->checks.len; i++)
-            if (strcmp(r->checks.items[i].code, "smtp.rejected") == 0 && !r->checks.items[i].remedy)
+            if (r->checks.items[i].code == SD_F_SMTP_REJECTED && !r->checks.items[i].remedy)
                 r->checks.items[i].remedy = sd_xstrdup(rule->remedy);
     }
     if (s->ready) {
         sd_buf caps = {0};
         caps_text(&caps, &s->caps);
-        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, "smtp.ok",
+        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, SD_F_SMTP_OK,
                      sd_xasprintf("EHLO accepted; the server offers:%s", caps.data ? caps.data : " nothing more"));
         sd_buf_free(&caps);
     }
-}
-
-static bool is_smtp_failure(const char *code)
-{
-    return code && (strncmp(code, "smtp.", 5) == 0);
 }
 
 /* Turns the session into checks of the tcp, tls and smtp layers. */
@@ -257,12 +251,13 @@ static void session_checks(const sd_diag_request *req, sd_diag_result *r, const 
         free(target);
         return;
     }
-    const char *f = s->failure;
+    sd_finding f = s->failure;
+    const char *layer = sd_finding_layer(f);
     bool tls_done = s->tls_attempted && s->tls.outcome == SD_TLS_OK;
-    if (f && strcmp(f, "tls.implicit_expected") == 0) {
+    if (f == SD_F_TLS_IMPLICIT_EXPECTED) {
         sd_check_add(&r->checks, "tls", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
         cert_check(req, r, &s->tls, target);
-    } else if (f && strncmp(f, "tls.", 4) == 0) {
+    } else if (layer && strcmp(layer, "tls") == 0) {
         sd_check_add(&r->checks, "tls", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
         if (tls_done)
             cert_check(req, r, &s->tls, target);
@@ -270,11 +265,11 @@ static void session_checks(const sd_diag_request *req, sd_diag_result *r, const 
         tls_handshake_check(r, s, target, s->detected == SD_SEC_STARTTLS);
         cert_check(req, r, &s->tls, target);
     }
-    if (f && (is_smtp_failure(f) || strcmp(f, "tcp.reset") == 0))
-        sd_check_add(&r->checks, f[0] == 't' ? "tcp" : "smtp", target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
+    if (layer && (strcmp(layer, "smtp") == 0 || f == SD_F_TCP_RESET))
+        sd_check_add(&r->checks, layer, target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
     smtp_checks(req, r, s, target);
     if (s->ready && r->security == SD_SEC_PLAIN && s->starttls_offered)
-        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, "tls.not_used",
+        sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, SD_F_TLS_NOT_USED,
                      sd_xasprintf("the server offers STARTTLS, but the settings use no encryption"));
     free(target);
 }
@@ -291,7 +286,7 @@ static sd_situation situation_of(const sd_diag_result *r, const sd_smtp_caps *ca
         .size_limit = caps && caps->size_advertised && caps->size_limit > 0 ? caps->size_limit : 0,
     };
     for (size_t i = 0; i < r->checks.len; i++)
-        if (r->checks.items[i].status == SD_CHECK_PASS && strcmp(r->checks.items[i].code, "auth.ok") == 0)
+        if (r->checks.items[i].status == SD_CHECK_PASS && r->checks.items[i].code == SD_F_AUTH_OK)
             s.logged_in = true;
     return s;
 }
@@ -315,7 +310,7 @@ static char *size_text(long bytes)
  * rule's, or a variant for the situation), rendered; NULL when the
  * finding's usual remedy applies. */
 static char *situation_remedy(const sd_diag_request *req, const sd_diag_result *r, const sd_reply_rule *rule,
-                              const char *code, const sd_situation *s)
+                              sd_finding code, const sd_situation *s)
 {
     const char *tpl = sd_knowledge_remedy_for(req->knowledge, rule, code, s);
     if (!tpl)
@@ -338,13 +333,14 @@ static void refusal_check(const sd_diag_request *req, sd_diag_result *r, const c
 {
     const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, stage, reply->code,
                                                             reply->enhanced, reply->text);
-    const char *code = rule ? rule->finding : strcmp(layer, "auth") == 0 ? "auth.failed" : "send.message_rejected";
-    sd_check_status status = strcmp(code, "send.temporary_failure") == 0 ? SD_CHECK_WARN : SD_CHECK_FAIL;
+    sd_finding code = rule ? rule->finding : strcmp(layer, "auth") == 0 ? SD_F_AUTH_FAILED : SD_F_SEND_MESSAGE_REJECTED;
+    /* a 4xx to the message is "try later", one to AUTH still keeps the login from working */
+    sd_check_status status = code == SD_F_SEND_TEMPORARY_FAILURE ? SD_CHECK_WARN : SD_CHECK_FAIL;
     const char *text = reply->text ? reply->text : "";
     char *message;
     if (strcmp(layer, "auth") == 0)
         message = sd_xasprintf("%s: the server answered %d %s", what, reply->code, text);
-    else if (strcmp(code, "send.sender_rejected") == 0 && strcmp(stage, "mail") != 0)
+    else if (code == SD_F_SEND_SENDER_REJECTED && strcmp(stage, "mail") != 0)
         message = sd_xasprintf("at %s (where this server checks the sender): %d %s", what, reply->code, text);
     else
         message = sd_xasprintf("at %s the server answered %d %s", what, reply->code, text);
@@ -395,26 +391,26 @@ static void withheld_check(const sd_diag_request *req, sd_diag_result *r, const 
 {
     switch (verdict) {
     case SD_GATE_WITHHOLD_PLAINTEXT:
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.plaintext_refused",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_PLAINTEXT_REFUSED,
                      sd_xasprintf(req->allow_plaintext_auth
                                   ? "the password was not sent: the connection is not encrypted, and --allow-plaintext-auth "
                                     "counts only with --security plain typed on the command line"
                                   : "the password was not sent: the connection is not encrypted"));
         break;
     case SD_GATE_WITHHOLD_CERT:
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.withheld",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_WITHHELD,
                      sd_xasprintf("the password was not sent, because the certificate of %s did not verify (%s)",
                                   r->host, s->tls.verify_error_count ? "see the certificate check"
                                                                      : "it does not name this host"));
         break;
     case SD_GATE_WITHHOLD_TAMPERED:
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.withheld",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_WITHHELD,
                      sd_xasprintf("the password was not sent, because the STARTTLS exchange was tampered with"));
         break;
     default: {
         const char *domain = req->address ? req->address->domain : NULL;
         char *outside = domain ? sd_xasprintf(", outside your domain %s,", domain) : sd_xstrdup("");
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.untrusted_server",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_UNTRUSTED_SERVER,
                      sd_xasprintf("%s%s was named only by %s%s", r->host, outside,
                                   sd_gate_named_by(req->host_sources),
                                   req->trust_answer == SD_GATE_NO ? ", and you answered no" : ""));
@@ -438,7 +434,7 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
         return false;
     }
     if (!req->password && !req->oauth2_token) {       /* not asked for: cannot happen when sent */
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_SKIPPED,
                      sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs));
         return true;
     }
@@ -448,7 +444,7 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
     };
     unsigned mech = sd_auth_choose(s->caps.auth, &cred, req->auth_mech);
     if (!mech) {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.mechanism_unsupported",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_MECHANISM_UNSUPPORTED,
                      sd_xasprintf("the server offers %s; with %s smtpdoctor can use %s", mechs,
                                   req->oauth2_token ? "a token" : "a password",
                                   req->auth_mech ? sd_auth_name(req->auth_mech)
@@ -466,10 +462,10 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
     }
     r->auth_mechanism = sd_xstrdup(sd_auth_name(mech));
     if (rc < 0) {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, "auth.failed",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_FAILED,
                      sd_xasprintf("the connection broke during AUTH %s: %s", sd_auth_name(mech), why));
     } else if (reply.code == 235) {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_PASS, "auth.ok",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_PASS, SD_F_AUTH_OK,
                      sd_xasprintf("logged in as %s with %s%s", cred.username, sd_auth_name(mech),
                                   policy.answer == SD_GATE_YES ? " (you agreed to send the password to this server)"
                                   : req->insecure && !facts.cert_verified
@@ -496,11 +492,11 @@ static bool auth_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     list_mechanisms(&mechs, &s->caps);
     if (s->caps.auth_names.len == 0) {
         const char *why = !encrypted && s->starttls_offered ? " before STARTTLS, which the settings do not use" : "";
-        sd_check_add(&r->checks, "auth", target, have_secret ? SD_CHECK_FAIL : SD_CHECK_WARN, "auth.not_offered",
+        sd_check_add(&r->checks, "auth", target, have_secret ? SD_CHECK_FAIL : SD_CHECK_WARN, SD_F_AUTH_NOT_OFFERED,
                      sd_xasprintf("the server advertises no AUTH mechanism%s", why));
         ok = !have_secret;
     } else if (!have_secret) {
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, "auth.skipped",
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_SKIPPED,
                      sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs.data));
         ok = true;
     } else {
@@ -523,10 +519,10 @@ static void size_limit_check(const sd_diag_request *req, sd_diag_result *r, cons
     if (!s.size_limit || s.size_limit >= SMALL_SIZE_LIMIT)
         return;
     char *limit = size_text(s.size_limit);
-    sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, "smtp.size_limit_small",
+    sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, SD_F_SMTP_SIZE_LIMIT_SMALL,
                  sd_xasprintf("the server takes messages only up to %s (EHLO SIZE %ld): messages over %s, "
                               "such as invoices with attachments, will be refused", limit, s.size_limit, limit));
-    r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, NULL, "smtp.size_limit_small", &s);
+    r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, NULL, SD_F_SMTP_SIZE_LIMIT_SMALL, &s);
     free(limit);
 }
 
@@ -536,9 +532,9 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     if (!auth_ok) {
         const sd_check *auth = r->checks.len ? &r->checks.items[r->checks.len - 1] : NULL;
         bool withheld = auth && strcmp(auth->layer, "auth") == 0 &&
-                        (strcmp(auth->code, "auth.withheld") == 0 || strcmp(auth->code, "auth.untrusted_server") == 0 ||
-                         strcmp(auth->code, "auth.plaintext_refused") == 0);
-        sd_check_add(&r->checks, "send", target, SD_CHECK_SKIP, "send.skipped",
+                        (auth->code == SD_F_AUTH_WITHHELD || auth->code == SD_F_AUTH_UNTRUSTED_SERVER ||
+                         auth->code == SD_F_AUTH_PLAINTEXT_REFUSED);
+        sd_check_add(&r->checks, "send", target, SD_CHECK_SKIP, SD_F_SEND_SKIPPED,
                      sd_xasprintf("the test message was not sent, because %s",
                                   withheld ? "the password was not sent" : "the login failed"));
         free(target);
@@ -561,17 +557,17 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     sd_situation situation = situation_of(r, &s->caps);
     if (rc < 0) {
         sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL,
-                     res.stage == SD_SEND_MAIL && strstr(why, "SMTPUTF8") ? "send.sender_rejected" : "send.message_rejected",
+                     res.stage == SD_SEND_MAIL && strstr(why, "SMTPUTF8") ? SD_F_SEND_SENDER_REJECTED : SD_F_SEND_MESSAGE_REJECTED,
                      sd_xasprintf("sending broke at %s: %s", sd_send_stage_name(res.stage), why));
     } else if (res.over_size_limit) {
         char *limit = size_text(situation.size_limit);
-        sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL, "send.message_too_big",
+        sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL, SD_F_SEND_MESSAGE_TOO_BIG,
                      sd_xasprintf("the test message (%zu bytes) is larger than the %s the server takes (EHLO SIZE %ld), "
                                   "so it was not sent", res.message_size, limit, situation.size_limit));
-        r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, NULL, "send.message_too_big", &situation);
+        r->checks.items[r->checks.len - 1].remedy = situation_remedy(req, r, NULL, SD_F_SEND_MESSAGE_TOO_BIG, &situation);
         free(limit);
     } else if (res.stage == SD_SEND_DONE) {
-        sd_check_add(&r->checks, "send", target, SD_CHECK_PASS, "send.ok",
+        sd_check_add(&r->checks, "send", target, SD_CHECK_PASS, SD_F_SEND_OK,
                      res.queue_id ? sd_xasprintf("the test message to %s was accepted, queued as %s (%d %s)",
                                                  req->send_to, res.queue_id, res.reply.code, res.reply.text)
                                   : sd_xasprintf("the test message to %s was accepted (%d %s)", req->send_to,
@@ -636,12 +632,6 @@ static void alt_add(alt_plan *p, const sd_diag_result *r, const char *host, int 
     s->security = sec;
     s->sources = source;
     s->vouch = vouch;
-}
-
-static bool worth_alternatives(const char *code)
-{
-    return strncmp(code, "tcp.", 4) == 0 || strncmp(code, "tls.", 4) == 0 ||
-           strcmp(code, "smtp.no_greeting") == 0 || strcmp(code, "smtp.not_smtp") == 0;
 }
 
 static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *ctx,
@@ -718,13 +708,12 @@ static void find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL
 /* ---- putting it together --------------------------------------------- */
 
 /* Replaces the code and message of the failing tls check. */
-static void recode_tls_failure(sd_diag_result *r, const char *code, char *message)
+static void recode_tls_failure(sd_diag_result *r, sd_finding code, char *message)
 {
     for (size_t i = 0; i < r->checks.len; i++) {
         sd_check *c = &r->checks.items[i];
         if (strcmp(c->layer, "tls") == 0 && c->status == SD_CHECK_FAIL) {
-            free(c->code);
-            c->code = sd_xstrdup(code);
+            c->code = code;
             free(c->message);
             c->message = message;
             return;
@@ -752,7 +741,7 @@ static void explain_failed_handshake(const sd_diag_request *req, sd_diag_result 
         sd_cert_verdict verdict;
         sd_cert_classify(&s.tls, r->host, req->knowledge, &verdict);
         if (strcmp(v, "TLSv1") == 0 || strcmp(v, "TLSv1.1") == 0 || strncmp(v, "SSL", 3) == 0)
-            recode_tls_failure(r, "tls.version_too_old",
+            recode_tls_failure(r, SD_F_TLS_VERSION_TOO_OLD,
                                sd_xasprintf("the server speaks only %s; TLS 1.2 or newer is required", v));
         else if (verdict.weakness)
             recode_tls_failure(r, verdict.weakness_code,
@@ -800,8 +789,7 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
     if (s->ready && s->detected != SD_SEC_UNKNOWN && r->security == SD_SEC_UNKNOWN)
         r->security = s->detected;
     session_checks(req, r, s);
-    if (s->failure && (strcmp(s->failure, "tls.version_too_old") == 0 ||
-                       strcmp(s->failure, "tls.handshake_failed") == 0)) {
+    if (s->failure == SD_F_TLS_VERSION_TOO_OLD || s->failure == SD_F_TLS_HANDSHAKE_FAILED) {
         /* A port that answered the ClientHello in TLS is no plaintext
          * greeter: the second handshake need not listen first again. */
         sd_session_request again = q;
@@ -819,11 +807,11 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const dn
         memset(&s->tls, 0, sizeof s->tls);
     }
     sd_session_free(s);
-    const char *first_fail = NULL;
+    sd_finding first_fail = SD_F_NONE;
     for (size_t i = 0; i < r->checks.len && !first_fail; i++)
         if (r->checks.items[i].status == SD_CHECK_FAIL)
             first_fail = r->checks.items[i].code;
-    if (first_fail && worth_alternatives(first_fail))
+    if (sd_finding_worth_alternatives(first_fail))
         find_alternatives(req, r, ctx, dns, resolver);
 }
 
@@ -877,7 +865,6 @@ void sd_diag_result_free(sd_diag_result *r)
 {
     free(r->host);
     sd_check_list_free(&r->checks);
-    free(r->code);
     free(r->summary);
     free(r->remedy);
     free(r->suggested_host);
