@@ -103,8 +103,10 @@ const char *sd_check_status_name(sd_check_status s);  /* pass, warn, fail, skip 
 
 /* -- the parts, exposed for the unit tests -------------------------------- */
 
-void sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
-                  sd_finding code, char *message_owned);
+/* Adds a check (target copied, message taken over) and returns it, for the
+ * caller to fill in the rest; the pointer holds until the next add. */
+sd_check *sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
+                       sd_finding code, char *message_owned);
 void sd_check_list_free(sd_check_list *l);
 
 /* Classifies a completed handshake's certificate: the primary finding

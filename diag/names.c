@@ -246,8 +246,8 @@ static void check_installed_root(const sd_diag_request *req, sd_diag_result *r)
     if (!sign)
         return;
     char *at = sd_xstrdup(target ? target : r->host);
-    sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, SD_F_CERT_INTERCEPTED, sign);
-    r->checks.items[r->checks.len - 1].texts = SD_V_CERT_INTERCEPTED_INSPECTION;
+    sd_check *c = sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, SD_F_CERT_INTERCEPTED, sign);
+    c->texts = SD_V_CERT_INTERCEPTED_INSPECTION;
     free(at);
 }
 
