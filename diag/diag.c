@@ -200,8 +200,7 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
 {
     memset(r, 0, sizeof *r);
     int64_t start = sd_now_ms();
-    r->host = sd_xstrdup(req->host);
-    infer_settings(req, r);
+    /* What can fail comes first, so that a failure leaves r empty. */
     sd_resolver *resolver = sd_resolver_new(req->dns_servers, req->timeout_ms, err);
     if (!resolver)
         return -1;
@@ -210,6 +209,8 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         sd_resolver_free(resolver);
         return -1;
     }
+    r->host = sd_xstrdup(req->host);
+    infer_settings(req, r);
     sd_dns_outcome dns = {.status = SD_DNS_TIMEOUT};
     if (req->open_session && req->open_addresses) {
         dns.status = SD_DNS_OK;         /* the probe looked it up moments ago */

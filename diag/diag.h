@@ -96,7 +96,21 @@ typedef struct sd_diag_result {
     int64_t elapsed_ms;
 } sd_diag_result;
 
+/* Runs the diagnosis. Returns 0 when it ran, whatever it found (a failed
+ * check is a finding, not an error): *out then holds the checks and the root
+ * cause, all of it owned by out, for sd_diag_result_free. A request's
+ * open_session is taken over, closed and left empty when the diagnosis gets
+ * to the session (always when open_addresses is given too); otherwise it is
+ * still the caller's to close.
+ *
+ * Returns -1 with err set only when the diagnosis could not start (a DNS
+ * server or a CA file that cannot be used): *out is then empty (all zero,
+ * nothing to free, though sd_diag_result_free on it does no harm), and the
+ * request's open_session is untouched, still the caller's.
+ *
+ * The request and everything it points to stay the caller's. */
 int sd_diagnose(const sd_diag_request *req, sd_diag_result *out, sd_error *err);
+/* Frees everything the result holds and leaves it empty. */
 void sd_diag_result_free(sd_diag_result *r);
 
 const char *sd_check_status_name(sd_check_status s);  /* pass, warn, fail, skip */

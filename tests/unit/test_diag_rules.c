@@ -1,5 +1,6 @@
 #include <openssl/x509_vfy.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "diag/diag.h"
 #include "net/smtp.h"
@@ -121,6 +122,28 @@ static void test_unknown_codes_do_not_load(void)
                                       "[bad]\nstage = auth\nfinding = auth.faild\n", &err), -1);
     CHECK(strstr(err.msg, "replies.conf:3") && strstr(err.msg, "auth.faild"));
     CHECK(k.rules == NULL && k.replies == NULL);     /* empty after a failure */
+}
+
+/* A diagnosis that cannot start (here: a CA file that is no certificate)
+ * fails with the result empty, nothing in it to free. */
+static void test_failed_diagnosis_leaves_result_empty(void)
+{
+    char path[] = "/tmp/smtpdoctor-unit-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "not a certificate\n", 18) == 18);
+    close(fd);
+    sd_knowledge k = knowledge();
+    sd_diag_request req = {.host = "smtp.example.com", .ca_file = path, .timeout_ms = 1000, .knowledge = &k};
+    sd_diag_result r, empty;
+    memset(&r, 0x5a, sizeof r);
+    memset(&empty, 0, sizeof empty);
+    sd_error err = {{0}};
+    CHECK_INT(sd_diagnose(&req, &r, &err), -1);
+    CHECK(err.msg[0] != '\0');
+    CHECK(memcmp(&r, &empty, sizeof r) == 0);
+    unlink(path);
+    sd_knowledge_free(&k);
 }
 
 static void test_templates(void)
@@ -805,6 +828,7 @@ TEST_LIST(diag_rule_tests) = {
     {"diag: replies without a provider rule", test_reply_classification},
     {"diag: the finding table, findings.conf and doc/finding-codes.md agree", test_findings_agree},
     {"diag: an unknown finding code in the data files is a load error", test_unknown_codes_do_not_load},
+    {"diag: a diagnosis that cannot start leaves the result empty", test_failed_diagnosis_leaves_result_empty},
     {"diag: remedy templates", test_templates},
     {"diag: interception CA names", test_interception_names},
     {"diag: did you mean", test_did_you_mean},
