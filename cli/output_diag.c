@@ -10,7 +10,7 @@ static void json_check(sd_json *j, const sd_check *c)
     sd_json_kv_string(j, "layer", c->layer);
     sd_json_kv_string(j, "target", c->target);
     sd_json_kv_string(j, "status", sd_check_status_name(c->status));
-    sd_json_kv_string(j, "code", c->code);
+    sd_json_kv_string(j, "code", sd_finding_code(c->code));
     sd_json_kv_string(j, "message", c->message);
     sd_json_kv_string(j, "remedy", c->remedy);
     if (c->suggested_host)
@@ -29,7 +29,7 @@ static void json_diagnosis(sd_json *j, const sd_diag_result *r)
     sd_json_key(j, "diagnosis");
     sd_json_object_begin(j);
     sd_json_kv_string(j, "status", diagnosis_status(r->status));
-    sd_json_kv_string(j, "code", r->code);
+    sd_json_kv_string(j, "code", sd_finding_code(r->code));
     sd_json_kv_string(j, "summary", r->summary);
     sd_json_kv_string(j, "remedy", r->remedy);
     if (r->suggested_host)
@@ -137,7 +137,7 @@ void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r)
             const sd_check *c = &r->checks.items[i];
             printf("  %s %-4s  %s\n", mark(&st, c->status, m, sizeof m), c->layer, c->message);
             if (cli->verbose && c->status != SD_CHECK_PASS)
-                printf("             %s(%s)%s\n", st.dim, c->code, st.reset);
+                printf("             %s(%s)%s\n", st.dim, sd_finding_code(c->code), st.reset);
         }
     }
     if (cli->verbose && !cli->quiet) {
@@ -165,14 +165,14 @@ void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r)
     const char *color = r->status == SD_CHECK_FAIL ? st.red : r->status == SD_CHECK_WARN ? st.yellow : st.green;
     printf("\n%sDiagnosis: %s%s%s", st.bold, color, diagnosis_status(r->status), st.reset);
     if (r->status != SD_CHECK_PASS)
-        printf(" (%s)", r->code);
+        printf(" (%s)", sd_finding_code(r->code));
     printf("\n  %s\n", r->summary);
     if (r->remedy)
         printf("  %sWhat to do:%s %s\n", st.bold, st.reset, r->remedy);
     /* The certificate is the diagnosis; say also what became of the password. */
     for (size_t i = 0; i < r->checks.len; i++) {
         const sd_check *c = &r->checks.items[i];
-        if (strcmp(c->code, "auth.withheld") == 0 && strcmp(r->code, c->code) != 0)
+        if (c->code == SD_F_AUTH_WITHHELD && r->code != c->code)
             printf("  %sNote:%s %s. %s\n", st.bold, st.reset, c->message, c->remedy ? c->remedy : "");
     }
 }

@@ -84,7 +84,7 @@ static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const s
     sd_json_object_begin(j);
     if (smtp == 0) {
         sd_json_kv_string(j, "status", "fail");
-        sd_json_kv_string(j, "code", "discover.none");
+        sd_json_kv_string(j, "code", sd_finding_code(SD_F_DISCOVER_NONE));
         char *summary = d->provider && d->provider->status == SD_PRESET_BROKEN && d->provider->hints.len
             ? sd_xstrdup(d->provider->hints.items[0])
             : sd_xasprintf("No source named an SMTP server for %s and no guessed server answered.",
@@ -96,7 +96,7 @@ static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const s
     } else {
         const sd_server *best = &d->servers.items[0];
         sd_json_kv_string(j, "status", best->probe_failed ? "warn" : "ok");
-        sd_json_kv_string(j, "code", "discover.ok");
+        sd_json_kv_string(j, "code", sd_finding_code(SD_F_DISCOVER_OK));
         char *summary = sd_xasprintf("Use %s port %d with %s (from %s).", best->host, best->port,
                                      sd_security_label(best->security),
                                      sd_source_label(sd_source_primary(best->sources)));

@@ -101,11 +101,11 @@ static void find_weakness(const sd_tls_info *t, sd_cert_verdict *v)
     bool rsa_like = leaf->key_type && (strcmp(leaf->key_type, "RSA") == 0 || strcmp(leaf->key_type, "DSA") == 0);
     bool ec = leaf->key_type && strcmp(leaf->key_type, "EC") == 0;
     if (leaf->key_bits > 0 && ((rsa_like && leaf->key_bits < 2048) || (ec && leaf->key_bits < 224))) {
-        v->weakness_code = "cert.weak_key";
+        v->weakness_code = SD_F_CERT_WEAK_KEY;
         v->weakness = sd_xasprintf("the certificate's %s key has only %d bits", leaf->key_type, leaf->key_bits);
     } else if (leaf->signature && (strstr(leaf->signature, "md5") || strstr(leaf->signature, "sha1") ||
                                    strstr(leaf->signature, "MD5") || strstr(leaf->signature, "SHA1"))) {
-        v->weakness_code = "cert.weak_signature";
+        v->weakness_code = SD_F_CERT_WEAK_SIGNATURE;
         v->weakness = sd_xasprintf("the certificate is signed with %s, which can be forged", leaf->signature);
     }
 }
@@ -122,33 +122,33 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
     int depth = 0;
     v->expiring_soon = t->days_left >= 0 && t->days_left < 14 && t->chain_len > 0;
     if ((v->interceptor = find_interceptor(t, k, &matched)) != NULL) {
-        v->code = "cert.intercepted";
+        v->code = SD_F_CERT_INTERCEPTED;
         v->message = sd_xasprintf("the certificate chain is signed by %s (%s)", v->interceptor->product, matched);
         /* a product whose root this system trusts: the system's programs
          * work through it, programs with their own store do not */
         if (t->verify_error_count == 0 && t->name_matches)
             v->status = SD_CHECK_WARN;
     } else if (has_error(t, X509_V_ERR_CERT_HAS_EXPIRED, &depth)) {
-        v->code = "cert.expired";
+        v->code = SD_F_CERT_EXPIRED;
         v->message = depth == 0 ? sd_xasprintf("the certificate expired on %s", not_after)
                                 : sd_xasprintf("a certificate of the chain (depth %d) has expired", depth);
     } else if (has_error(t, X509_V_ERR_CERT_NOT_YET_VALID, &depth)) {
-        v->code = "cert.not_yet_valid";
+        v->code = SD_F_CERT_NOT_YET_VALID;
         v->message = sd_xasprintf("the certificate is valid only from %s", not_before);
     } else if (has_error(t, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, NULL)) {
-        v->code = "cert.self_signed";
+        v->code = SD_F_CERT_SELF_SIGNED;
         v->message = sd_xasprintf("the certificate is self-signed (%s)", t->chain_len ? t->chain[0].subject : "?");
     } else if ((has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, &depth) ||
                 has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, &depth)) &&
                depth == 0 && t->chain_len == 1 && !t->chain[0].self_issued && t->chain[0].has_ca_issuers) {
-        v->code = "cert.chain_incomplete";
+        v->code = SD_F_CERT_CHAIN_INCOMPLETE;
         v->message = sd_xasprintf("the server sent only its own certificate, issued by %s, without that issuer's certificate",
                                   leaf_issuer);
     } else if (has_error(t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, NULL) ||
                has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, NULL) ||
                has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, NULL) ||
                has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, NULL)) {
-        v->code = "cert.untrusted";
+        v->code = SD_F_CERT_UNTRUSTED;
         const char *top = t->chain_len ? t->chain[t->chain_len - 1].issuer : "?";
         v->message = sd_xasprintf("the chain ends at %s, which is not a trusted root here", top);
     } else if (v->weakness && (has_error(t, X509_V_ERR_EE_KEY_TOO_SMALL, NULL) ||
@@ -161,23 +161,23 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
         free(v->weakness);
         v->weakness = NULL;
     } else if (t->verify_error_count > 0) {
-        v->code = "cert.untrusted";
+        v->code = SD_F_CERT_UNTRUSTED;
         v->message = sd_xasprintf("the certificate does not verify: %s",
                                   X509_verify_cert_error_string(t->verify_errors[0]));
     } else if (!t->name_matches) {
-        v->code = "cert.hostname_mismatch";
+        v->code = SD_F_CERT_HOSTNAME_MISMATCH;
         char *names = names_text(t);
         v->message = sd_xasprintf("the certificate names %s, not %s", names, host);
         free(names);
         v->suggested_host = covered_name(t);
     } else if (v->expiring_soon) {
-        v->code = "cert.expiring_soon";
+        v->code = SD_F_CERT_EXPIRING_SOON;
         v->status = SD_CHECK_WARN;
         v->message = sd_xasprintf("the certificate expires on %s, in %ld day%s", not_after, t->days_left,
                                   t->days_left == 1 ? "" : "s");
         v->expiring_soon = false;
     } else {
-        v->code = "cert.ok";
+        v->code = SD_F_TLS_OK;
         v->status = SD_CHECK_PASS;
         char *names = names_text(t);
         v->message = sd_xasprintf("certificate for %s, issued by %s, valid until %s", names, leaf_issuer,

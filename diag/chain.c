@@ -88,7 +88,7 @@ void sd_complete_chain(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *c
         return;
     for (size_t i = 0; i < r->checks.len; i++) {
         sd_check *c = &r->checks.items[i];
-        if (strcmp(c->code, "cert.chain_incomplete") != 0)
+        if (c->code != SD_F_CERT_CHAIN_INCOMPLETE)
             continue;
         fetched f = {0};
         fetch_issuer(req, t->chain[0].ca_issuers_url, resolver, &f);
@@ -99,7 +99,7 @@ void sd_complete_chain(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *c
                                 "complete: browsers fetch it themselves, most mail programs do not",
                                 c->message, subject ? subject : "?", t->chain[0].ca_issuers_url);
             OPENSSL_free(subject);
-            c->texts = "cert.chain_incomplete.confirmed";
+            c->texts = SD_V_CERT_CHAIN_CONFIRMED;
         } else if (f.issuer) {
             more = sd_xasprintf("%s; the certificate fetched from %s does not complete the chain either",
                                 c->message, t->chain[0].ca_issuers_url);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/finding.h"
 #include "common/model.h"
 #include "net/session.h"
 #include "common/util.h"
@@ -20,24 +21,17 @@
 #include "presets/knowledge.h"
 #include "presets/preset.h"
 
-typedef enum sd_check_status {
-    SD_CHECK_PASS = 0,
-    SD_CHECK_WARN,
-    SD_CHECK_FAIL,
-    SD_CHECK_SKIP,
-} sd_check_status;
-
 typedef struct sd_check {
     const char *layer;        /* dns, tcp, tls, smtp, auth, send */
     char *target;             /* host:port */
     sd_check_status status;
-    char *code;               /* a finding code: "tcp.timeout", "tls.ok" */
+    sd_finding code;          /* SD_F_TCP_TIMEOUT, SD_F_TLS_OK... */
     char *message;            /* one sentence of what was observed */
     char *remedy;             /* one sentence of what to do, or NULL */
     char *suggested_host;     /* where the fix is another host name */
     const sd_interceptor *interceptor;   /* cert.intercepted: the product, when known */
-    const char *texts;        /* a findings.conf entry more specific than the code for
-                                 the summary and remedy ("cert.intercepted.redirect"), or NULL */
+    sd_finding_variant texts; /* a findings.conf entry more specific than the code for the
+                                 summary and remedy (cert.intercepted.redirect), or SD_V_NONE */
     int64_t elapsed_ms;
 } sd_check;
 
@@ -90,7 +84,8 @@ typedef struct sd_diag_result {
     char *queue_id;                /* of the test message, when sent */
     sd_check_list checks;
     sd_check_status status;        /* PASS (ok), WARN or FAIL */
-    char *code, *summary, *remedy, *suggested_host;
+    sd_finding code;
+    char *summary, *remedy, *suggested_host;
     bool has_working;              /* another setting was found to work */
     sd_server working;
     sd_server_list tried;          /* alternatives probed, with verified set */
@@ -101,29 +96,45 @@ typedef struct sd_diag_result {
     int64_t elapsed_ms;
 } sd_diag_result;
 
+/* Runs the diagnosis. Returns 0 when it ran, whatever it found (a failed
+ * check is a finding, not an error): *out then holds the checks and the root
+ * cause, all of it owned by out, for sd_diag_result_free. A request's
+ * open_session is taken over, closed and left empty when the diagnosis gets
+ * to the session (always when open_addresses is given too); otherwise it is
+ * still the caller's to close.
+ *
+ * Returns -1 with err set only when the diagnosis could not start (a DNS
+ * server or a CA file that cannot be used): *out is then empty (all zero,
+ * nothing to free, though sd_diag_result_free on it does no harm), and the
+ * request's open_session is untouched, still the caller's.
+ *
+ * The request and everything it points to stay the caller's. */
 int sd_diagnose(const sd_diag_request *req, sd_diag_result *out, sd_error *err);
+/* Frees everything the result holds and leaves it empty. */
 void sd_diag_result_free(sd_diag_result *r);
 
 const char *sd_check_status_name(sd_check_status s);  /* pass, warn, fail, skip */
 
 /* -- the parts, exposed for the unit tests -------------------------------- */
 
-void sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
-                  const char *code, char *message_owned);
+/* Adds a check (target copied, message taken over) and returns it, for the
+ * caller to fill in the rest; the pointer holds until the next add. */
+sd_check *sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
+                       sd_finding code, char *message_owned);
 void sd_check_list_free(sd_check_list *l);
 
-/* Classifies a completed handshake's certificate: the primary finding code
- * ("cert.ok" when nothing is wrong), a message, and the suggested host for a
- * name mismatch. */
+/* Classifies a completed handshake's certificate: the primary finding
+ * (SD_F_TLS_OK when nothing is wrong), a message, and the suggested host for
+ * a name mismatch. */
 typedef struct sd_cert_verdict {
-    const char *code;
+    sd_finding code;
     sd_check_status status;        /* before --insecure is applied */
     char *message;
     char *suggested_host;
     const sd_interceptor *interceptor;
     bool expiring_soon;            /* besides the main verdict */
     char *weakness;                /* a weak key or signature of the leaf, besides the verdict */
-    const char *weakness_code;     /* cert.weak_key or cert.weak_signature */
+    sd_finding weakness_code;      /* SD_F_CERT_WEAK_KEY or SD_F_CERT_WEAK_SIGNATURE */
 } sd_cert_verdict;
 
 void sd_cert_classify(const sd_tls_info *tls, const char *host, const sd_knowledge *k,

@@ -101,9 +101,8 @@ static void make_redirect(sd_check *c, const sd_preset *p, const char *host, con
                              "domains", host, p ? p->name : "a known provider", names,
                              p ? p->name : "the provider");
     free(names);
-    free(c->code);
-    c->code = sd_xstrdup("cert.intercepted");
-    c->texts = "cert.intercepted.redirect";
+    c->code = SD_F_CERT_INTERCEPTED;
+    c->texts = SD_V_CERT_INTERCEPTED_REDIRECT;
     free(c->message);
     c->message = msg;
     free(c->suggested_host);
@@ -238,7 +237,7 @@ static void check_installed_root(const sd_diag_request *req, sd_diag_result *r)
         return;
     const char *target = NULL;
     for (size_t i = 0; i < r->checks.len; i++) {
-        if (strcmp(r->checks.items[i].code, "cert.intercepted") == 0)
+        if (r->checks.items[i].code == SD_F_CERT_INTERCEPTED)
             return;                          /* already said */
         if (strcmp(r->checks.items[i].layer, "tls") == 0)
             target = r->checks.items[i].target;
@@ -247,8 +246,8 @@ static void check_installed_root(const sd_diag_request *req, sd_diag_result *r)
     if (!sign)
         return;
     char *at = sd_xstrdup(target ? target : r->host);
-    sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, "cert.intercepted", sign);
-    r->checks.items[r->checks.len - 1].texts = "cert.intercepted.inspection";
+    sd_check *c = sd_check_add(&r->checks, "tls", at, SD_CHECK_WARN, SD_F_CERT_INTERCEPTED, sign);
+    c->texts = SD_V_CERT_INTERCEPTED_INSPECTION;
     free(at);
 }
 
@@ -257,7 +256,7 @@ void sd_review_certificate_names(const sd_diag_request *req, sd_diag_result *r, 
     check_installed_root(req, r);
     for (size_t i = 0; i < r->checks.len; i++) {
         sd_check *c = &r->checks.items[i];
-        if (strcmp(c->code, "cert.hostname_mismatch") != 0 || r->tls.chain_len == 0)
+        if (c->code != SD_F_CERT_HOSTNAME_MISMATCH || r->tls.chain_len == 0)
             continue;
         if (sd_known_provider_host(req, r->host)) {
             sd_strlist domains = {0};

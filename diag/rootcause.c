@@ -68,7 +68,7 @@ static const char *pick_remedy(const sd_finding_rule *rule, const sd_check *c, b
 /* The texts of a check: its own more specific entry when it names one. */
 static const sd_finding_rule *rule_for(const sd_diag_request *req, const sd_check *c)
 {
-    const sd_finding_rule *rule = c->texts ? sd_knowledge_rule(req->knowledge, c->texts) : NULL;
+    const sd_finding_rule *rule = sd_knowledge_variant_rule(req->knowledge, c->texts);
     return rule ? rule : sd_knowledge_rule(req->knowledge, c->code);
 }
 
@@ -85,12 +85,15 @@ static void fill_check_remedies(const sd_diag_request *req, sd_diag_result *r, c
     }
 }
 
-static const char *ok_code(const sd_diag_result *r)
+/* The code of a diagnosis that found nothing wrong: the ok of the last
+ * layer that passed (a passing certificate reports tls.ok, as the
+ * handshake does). */
+static sd_finding ok_code(const sd_diag_result *r)
 {
-    const char *code = "dns.ok";
+    sd_finding code = SD_F_DNS_OK;
     for (size_t i = 0; i < r->checks.len; i++) {
         const sd_check *c = &r->checks.items[i];
-        if (c->status == SD_CHECK_PASS && strstr(c->code, ".ok") && strncmp(c->code, "cert", 4) != 0)
+        if (c->status == SD_CHECK_PASS && sd_finding_status(c->code) == SD_CHECK_PASS)
             code = c->code;
     }
     return code;
@@ -109,20 +112,20 @@ void sd_choose_root_cause(const sd_diag_request *req, sd_diag_result *r)
             cause = &r->checks.items[i];
     if (!cause) {
         r->status = SD_CHECK_PASS;
-        r->code = sd_xstrdup(ok_code(r));
-        const sd_finding_rule *rule = sd_knowledge_rule(req->knowledge, "settings.ok");
+        r->code = ok_code(r);
+        const sd_finding_rule *rule = sd_knowledge_variant_rule(req->knowledge, SD_V_SETTINGS_OK);
         r->summary = rule ? render(rule->summary, req, r, NULL, NULL) : sd_xstrdup("The settings work.");
         r->remedy = NULL;
         free(alternative);
         return;
     }
     r->status = cause->status;
-    r->code = sd_xstrdup(cause->code);
+    r->code = cause->code;
     const sd_finding_rule *rule = rule_for(req, cause);
     r->summary = rule && rule->summary ? render(rule->summary, req, r, cause, alternative)
                                        : sd_xstrdup(cause->message);
     r->remedy = sd_xstrdup(cause->remedy);
-    if (strcmp(cause->code, "cert.hostname_mismatch") == 0 || strcmp(cause->code, "dns.nxdomain") == 0)
+    if (cause->code == SD_F_CERT_HOSTNAME_MISMATCH || cause->code == SD_F_DNS_NXDOMAIN)
         r->suggested_host = sd_xstrdup(cause->suggested_host);
     free(alternative);
 }

@@ -85,6 +85,16 @@ char *sd_message_build(const sd_message_spec *m, const char *domain)
     return sd_buf_take(&out);
 }
 
+void sd_test_message_texts(const char *host, int port, sd_security security, const char *username,
+                           char **subject, char **body)
+{
+    *subject = sd_xasprintf("smtpdoctor test: %s port %d with %s", host, port, sd_security_label(security));
+    *body = sd_xasprintf("This message was sent by smtpdoctor to test these settings:\n\n"
+                         "  SMTP server  %s\n  Port         %d\n  Encryption   %s\n  Username     %s\n\n"
+                         "If you can read it, sending with these settings works.\n",
+                         host, port, sd_security_label(security), username ? username : "(none)");
+}
+
 char *sd_queue_id(const char *text)
 {
     if (!text)
@@ -158,6 +168,7 @@ int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec 
     bool utf8 = non_ascii(m->from) || non_ascii(m->to) || non_ascii(m->bcc);
     res->stage = SD_SEND_MAIL;
     if (utf8 && !caps->smtputf8) {
+        res->needs_smtputf8 = true;
         *why = "an address needs SMTPUTF8, which the server does not offer";
         return -1;
     }

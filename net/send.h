@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "common/model.h"
 #include "common/util.h"
 #include "net/conn.h"
 #include "net/smtp.h"
@@ -27,16 +28,24 @@ typedef struct sd_send_result {
     char *queue_id;               /* from the final reply, when it names one */
     size_t message_size;          /* the message as it goes over the wire, in bytes */
     bool over_size_limit;         /* larger than the server's EHLO SIZE: not sent at all */
+    bool needs_smtputf8;          /* an address needs SMTPUTF8, which the server does not
+                                     offer: not sent at all (stage MAIL, -1) */
 } sd_send_result;
+
+/* The subject and body of smtpdoctor's test message, naming the settings it
+ * tests (username NULL: none). Both are new strings, the caller's to free. */
+void sd_test_message_texts(const char *host, int port, sd_security security, const char *username,
+                           char **subject, char **body);
 
 /* The message as it goes over the wire after DATA, dot-stuffed, ending in
  * CRLF.CRLF. A new string. */
 char *sd_message_build(const sd_message_spec *m, const char *message_id_domain);
 
 /* Returns 0 when the server answered every step (see res->stage for how far
- * it got), -1 with *why when the dialogue broke. A message larger than the
- * server's EHLO SIZE is not sent at all (over_size_limit, stage MAIL): the
- * server has said it would refuse it. */
+ * it got), -1 with *why when the dialogue broke or could not begin
+ * (needs_smtputf8). A message larger than the server's EHLO SIZE is not sent
+ * at all (over_size_limit, stage MAIL): the server has said it would refuse
+ * it. res is filled in either way; sd_send_result_clear lets go of it. */
 int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec *m, sd_send_result *res,
                     const char **why);
 void sd_send_result_clear(sd_send_result *r);

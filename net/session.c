@@ -5,7 +5,7 @@
 
 #include "common/strbuf.h"
 
-static int fail(sd_session *s, const char *code, char *detail_owned)
+static int fail(sd_session *s, sd_finding code, char *detail_owned)
 {
     s->failure = code;
     free(s->detail);
@@ -26,12 +26,12 @@ static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
             req->on_connected(req->on_connected_arg);
         return 0;
     }
-    static const char *const codes[] = {
-        [SD_TCP_REFUSED] = "tcp.refused", [SD_TCP_TIMEOUT] = "tcp.timeout",
-        [SD_TCP_UNREACHABLE] = "tcp.unreachable", [SD_TCP_RESET] = "tcp.reset",
-        [SD_TCP_ERROR] = "tcp.unreachable",
+    static const sd_finding codes[] = {
+        [SD_TCP_REFUSED] = SD_F_TCP_REFUSED, [SD_TCP_TIMEOUT] = SD_F_TCP_TIMEOUT,
+        [SD_TCP_UNREACHABLE] = SD_F_TCP_UNREACHABLE, [SD_TCP_RESET] = SD_F_TCP_RESET,
+        [SD_TCP_ERROR] = SD_F_TCP_UNREACHABLE,
     };
-    const char *code = s->tcp <= SD_TCP_ERROR && codes[s->tcp] ? codes[s->tcp] : "tcp.unreachable";
+    sd_finding code = s->tcp <= SD_TCP_ERROR && codes[s->tcp] ? codes[s->tcp] : SD_F_TCP_UNREACHABLE;
     return fail(s, code, sd_xasprintf("connecting to %s port %d: %s", req->host, req->port,
                                       sd_tcp_status_code(s->tcp)));
 }
@@ -40,7 +40,7 @@ static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
  * plain text) is no failure of the session. */
 static void forget_failure(sd_session *s)
 {
-    s->failure = NULL;
+    s->failure = SD_F_NONE;
     free(s->detail);
     s->detail = NULL;
 }
@@ -51,19 +51,19 @@ static int bad_greeting(sd_session *s, const char *why)
     const char *first = s->greeting.first_line;
     const char *foreign = sd_smtp_foreign_protocol(first);
     if (foreign)
-        return fail(s, "smtp.not_smtp", sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
     if (s->greeting.malformed && !first)
-        return fail(s, "smtp.not_smtp", sd_xasprintf("the server does not speak SMTP: %s", why));
+        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("the server does not speak SMTP: %s", why));
     if (s->greeting.code >= 400)
-        return fail(s, "smtp.rejected", sd_xasprintf("the server refused the session: %d %s",
+        return fail(s, SD_F_SMTP_REJECTED, sd_xasprintf("the server refused the session: %d %s",
                                                      s->greeting.code, s->greeting.text));
     if (s->conn.reset_by_peer)
-        return fail(s, "tcp.reset", sd_xasprintf("the connection was reset before the greeting"));
+        return fail(s, SD_F_TCP_RESET, sd_xasprintf("the connection was reset before the greeting"));
     if (first || s->conn.closed_by_peer)
-        return fail(s, first ? "smtp.not_smtp" : "smtp.no_greeting",
+        return fail(s, first ? SD_F_SMTP_NOT_SMTP : SD_F_SMTP_NO_GREETING,
                     first ? sd_xasprintf("the server sent something that is not SMTP: %.80s", first)
                           : sd_xasprintf("the server closed the connection without a greeting"));
-    return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting: %s", why));
+    return fail(s, SD_F_SMTP_NO_GREETING, sd_xasprintf("no SMTP greeting: %s", why));
 }
 
 static int read_greeting(sd_session *s)
@@ -84,19 +84,20 @@ static int ehlo(sd_session *s)
     int rc = sd_smtp_command(&s->conn, cmd, NULL, &s->last_reply, &why);
     free(cmd);
     if (rc < 0)
-        return fail(s, s->conn.reset_by_peer ? "tcp.reset" : s->last_reply.malformed ? "smtp.not_smtp" : "smtp.rejected",
+        return fail(s, s->conn.reset_by_peer ? SD_F_TCP_RESET
+                       : s->last_reply.malformed ? SD_F_SMTP_NOT_SMTP : SD_F_SMTP_REJECTED,
                     sd_xasprintf("EHLO got no proper answer: %s", why));
     if (s->last_reply.code != 250)
-        return fail(s, "smtp.rejected", sd_xasprintf("the server refused EHLO: %d %s",
+        return fail(s, SD_F_SMTP_REJECTED, sd_xasprintf("the server refused EHLO: %d %s",
                                                      s->last_reply.code, s->last_reply.text));
     sd_smtp_caps_clear(&s->caps);
     sd_smtp_parse_caps(&s->last_reply, &s->caps);
     return 0;
 }
 
-static const char *tls_failure_code(const sd_tls_info *t)
+static sd_finding tls_failure_code(const sd_tls_info *t)
 {
-    return t->outcome == SD_TLS_VERSION ? "tls.version_too_old" : "tls.handshake_failed";
+    return t->outcome == SD_TLS_VERSION ? SD_F_TLS_VERSION_TOO_OLD : SD_F_TLS_HANDSHAKE_FAILED;
 }
 
 static int start_tls(const sd_session_request *req, sd_session *s)
@@ -118,7 +119,7 @@ static int start_tls_after_starttls(const sd_session_request *req, sd_session *s
         return 0;
     if (s->tls.outcome == SD_TLS_INJECTED || s->tls.outcome == SD_TLS_PLAINTEXT_REPLY) {
         s->tls.outcome = SD_TLS_INJECTED;
-        return fail(s, "tls.starttls_injected",
+        return fail(s, SD_F_TLS_STARTTLS_INJECTED,
                     sd_xasprintf("%s port %d sent plain text after its 220 reply to STARTTLS, before the TLS "
                                  "handshake", req->host, req->port));
     }
@@ -137,16 +138,16 @@ static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_s
     }
     if (!s->caps.starttls) {
         s->detected = SD_SEC_PLAIN;
-        return fail(s, "tls.starttls_unavailable",
+        return fail(s, SD_F_TLS_STARTTLS_UNAVAILABLE,
                     sd_xasprintf("%s port %d does not offer STARTTLS", req->host, req->port));
     }
     s->detected = SD_SEC_STARTTLS;
     const char *why = NULL;
     sd_smtp_reply_clear(&s->last_reply);
     if (sd_smtp_command(&s->conn, "STARTTLS", NULL, &s->last_reply, &why) < 0)
-        return fail(s, "tls.handshake_failed", sd_xasprintf("STARTTLS got no answer: %s", why));
+        return fail(s, SD_F_TLS_HANDSHAKE_FAILED, sd_xasprintf("STARTTLS got no answer: %s", why));
     if (s->last_reply.code != 220)
-        return fail(s, "tls.starttls_unavailable", sd_xasprintf("the server refused STARTTLS: %d %s",
+        return fail(s, SD_F_TLS_STARTTLS_UNAVAILABLE, sd_xasprintf("the server refused STARTTLS: %d %s",
                                                                 s->last_reply.code, s->last_reply.text));
     if (start_tls_after_starttls(req, s) < 0)
         return -1;
@@ -161,7 +162,7 @@ static int starttls_expected(const sd_session_request *req, sd_session *s, bool 
         plaintext_dialogue(req, s, SD_SEC_PLAIN);
     const char *how = s->detected == SD_SEC_STARTTLS ? " (with STARTTLS)"
                     : s->detected == SD_SEC_PLAIN ? " (without TLS)" : "";
-    return fail(s, "tls.starttls_expected",
+    return fail(s, SD_F_TLS_STARTTLS_EXPECTED,
                 sd_xasprintf("%s port %d greets in plain text%s instead of starting TLS", req->host, req->port, how));
 }
 
@@ -189,11 +190,11 @@ static int open_implicit(const sd_session_request *req, sd_session *s)
     /* The port greets in plain text. */
     const char *foreign = sd_smtp_foreign_protocol(s->tls.plaintext_reply);
     if (foreign)
-        return fail(s, "smtp.not_smtp", sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
     if (!s->tls.plaintext_reply || strncmp(s->tls.plaintext_reply, "220", 3) != 0) {
         if (s->tls.plaintext_reply && strncmp(s->tls.plaintext_reply, "4", 1) != 0 &&
             strncmp(s->tls.plaintext_reply, "5", 1) != 0)
-            return fail(s, "smtp.not_smtp", sd_xasprintf("the server sent something that is not SMTP: %.80s",
+            return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("the server sent something that is not SMTP: %.80s",
                                                          s->tls.plaintext_reply));
     }
     /* A new connection in plain text shows whether STARTTLS is on offer. */
@@ -239,12 +240,12 @@ static int answered_in_plaintext(const sd_session_request *req, sd_session *s, i
     const char *foreign = sd_smtp_foreign_protocol(reply);
     int rc;
     if (foreign) {
-        rc = fail(s, "smtp.not_smtp",
+        rc = fail(s, SD_F_SMTP_NOT_SMTP,
                   sd_xasprintf("a %s server answers on this port, not SMTP (it said \"%.60s\")", foreign, reply));
     } else if (reply && !looks_like_smtp_reply(reply)) {
-        rc = fail(s, "smtp.not_smtp", sd_xasprintf("the server sent something that is not SMTP: %.80s", reply));
+        rc = fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("the server sent something that is not SMTP: %.80s", reply));
     } else if (listened_ms >= req->timeout_ms) {
-        rc = fail(s, "smtp.no_greeting",
+        rc = fail(s, SD_F_SMTP_NO_GREETING,
                   sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
     } else {
         /* A slow plaintext greeting: a new connection that only listens,
@@ -264,7 +265,7 @@ static int hello_after_silence(const sd_session_request *req, sd_session *s, int
         s->detected = SD_SEC_TLS;
         if (req->mode == SD_SEC_TLS || req->mode == SD_SEC_UNKNOWN)
             return read_greeting(s) == 0 ? ehlo(s) : -1;
-        return fail(s, "tls.implicit_expected",
+        return fail(s, SD_F_TLS_IMPLICIT_EXPECTED,
                     sd_xasprintf("no plaintext greeting came, but a TLS handshake on port %d succeeded (%s)",
                                  req->port, s->tls.version ? s->tls.version : "TLS"));
     }
@@ -274,7 +275,7 @@ static int hello_after_silence(const sd_session_request *req, sd_session *s, int
         return -1;                   /* the handshake's own failure, as when speaking first */
     sd_tls_info_clear(&s->tls);
     s->tls_attempted = false;
-    return fail(s, "smtp.no_greeting", sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
+    return fail(s, SD_F_SMTP_NO_GREETING, sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
 }
 
 /* A plaintext greeting is possible: the client listens first. */

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/finding.h"
 #include "common/model.h"
 #include "net/conn.h"
 #include "net/smtp.h"
@@ -60,7 +61,7 @@ typedef struct sd_session {
     sd_tcp_attempt attempts[SD_MAX_ATTEMPTS];
     size_t attempt_count;
     sd_security detected;         /* what the port turned out to do; UNKNOWN if not seen */
-    const char *failure;          /* finding code of the first failure; NULL when ready */
+    sd_finding failure;           /* of the first failure; SD_F_NONE when ready */
     char *detail;                 /* one sentence on the failure */
     sd_smtp_reply greeting;
     sd_smtp_reply last_reply;     /* the reply that failed, when a reply failed */

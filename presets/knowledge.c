@@ -30,9 +30,14 @@ static int on_finding(void *arg, const char *section, const char *key, const cha
 {
     sd_knowledge *k = arg;
     if (!section) {
+        sd_finding f = sd_finding_from_code(key);
+        sd_finding_variant v = f ? SD_V_NONE : sd_finding_variant_from_name(key);
+        if (!f && !v)
+            return sd_fail(err, "[%s] is neither a finding code nor a variant of one (common/finding.c)", key);
         k->rules = sd_xrealloc(k->rules, (k->rule_count + 1) * sizeof *k->rules);
         memset(&k->rules[k->rule_count], 0, sizeof *k->rules);
-        k->rules[k->rule_count++].code = sd_xstrdup(key);
+        k->rules[k->rule_count].finding = f;
+        k->rules[k->rule_count++].variant = v;
         return 0;
     }
     sd_finding_rule *r = &k->rules[k->rule_count - 1];
@@ -155,6 +160,10 @@ static int on_reply(void *arg, const char *section, const char *key, const char 
         r->code = (int)code;
         return 0;
     }
+    if (strcmp(key, "finding") == 0) {
+        r->finding = sd_finding_from_code(value);
+        return r->finding ? 0 : sd_fail(err, "'%s' is no finding code (common/finding.c)", value);
+    }
     if (strcmp(key, "host") == 0) {
         char *copy = sd_xstrdup(value), *save = NULL;
         for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
@@ -165,7 +174,6 @@ static int on_reply(void *arg, const char *section, const char *key, const char 
     char **slot = strcmp(key, "stage") == 0 ? &r->stage
                 : strcmp(key, "enhanced") == 0 ? &r->enhanced
                 : strcmp(key, "text") == 0 ? &r->text
-                : strcmp(key, "finding") == 0 ? &r->finding
                 : strcmp(key, "provider") == 0 ? &r->provider
                 : strcmp(key, "remedy") == 0 ? &r->remedy
                 : strcmp(key, "example") == 0 ? &r->example
@@ -185,7 +193,7 @@ static int check_replies(const sd_knowledge *k, sd_error *err)
             return sd_fail(err, "replies.conf: rule %s needs a stage and a finding", r->id);
         if (!sd_knowledge_rule(k, r->finding))
             return sd_fail(err, "replies.conf: rule %s names %s, which findings.conf does not know",
-                           r->id, r->finding);
+                           r->id, sd_finding_code(r->finding));
         /* A provider's words mean what the rule says only on its servers:
          * the same text elsewhere is some other server's. */
         if (r->provider && r->hosts.len == 0)
@@ -195,17 +203,24 @@ static int check_replies(const sd_knowledge *k, sd_error *err)
     return 0;
 }
 
-int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err)
+int sd_knowledge_load_texts(sd_knowledge *k, const char *findings, const char *interception, const char *replies,
+                            sd_error *err)
 {
     memset(k, 0, sizeof *k);
-    if (sd_ini_parse(sd_builtin_findings_text, "findings.conf", on_finding, k, err) < 0 ||
-        sd_ini_parse(sd_builtin_interception_text, "interception.conf", on_interceptor, k, err) < 0 ||
+    if (sd_ini_parse(findings, "findings.conf", on_finding, k, err) < 0 ||
+        sd_ini_parse(interception, "interception.conf", on_interceptor, k, err) < 0 ||
         check_interceptors(k, err) < 0 ||
-        sd_ini_parse(sd_builtin_replies_text, "replies.conf", on_reply, k, err) < 0 || check_replies(k, err) < 0) {
+        sd_ini_parse(replies, "replies.conf", on_reply, k, err) < 0 || check_replies(k, err) < 0) {
         sd_knowledge_free(k);
         return -1;
     }
     return 0;
+}
+
+int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err)
+{
+    return sd_knowledge_load_texts(k, sd_builtin_findings_text, sd_builtin_interception_text,
+                                   sd_builtin_replies_text, err);
 }
 
 static void interceptor_clear(sd_interceptor *i)
@@ -220,7 +235,6 @@ void sd_knowledge_free(sd_knowledge *k)
 {
     for (size_t i = 0; i < k->rule_count; i++) {
         sd_finding_rule *r = &k->rules[i];
-        free(r->code);
         free(r->summary);
         free(r->remedy);
         free(r->remedy_with_alternative);
@@ -240,7 +254,6 @@ void sd_knowledge_free(sd_knowledge *k)
         free(r->stage);
         free(r->enhanced);
         free(r->text);
-        free(r->finding);
         free(r->provider);
         free(r->remedy);
         free(r->example);
@@ -251,10 +264,18 @@ void sd_knowledge_free(sd_knowledge *k)
     memset(k, 0, sizeof *k);
 }
 
-const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code)
+const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, sd_finding f)
 {
-    for (size_t i = 0; i < k->rule_count; i++)
-        if (strcmp(k->rules[i].code, code) == 0)
+    for (size_t i = 0; f && i < k->rule_count; i++)
+        if (k->rules[i].finding == f)
+            return &k->rules[i];
+    return NULL;
+}
+
+const sd_finding_rule *sd_knowledge_variant_rule(const sd_knowledge *k, sd_finding_variant v)
+{
+    for (size_t i = 0; v && i < k->rule_count; i++)
+        if (k->rules[i].variant == v)
             return &k->rules[i];
     return NULL;
 }
@@ -347,11 +368,11 @@ static const char *situational_pick(const sd_situational *v, const sd_situation 
     return NULL;
 }
 
-const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, const char *finding,
+const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, sd_finding finding,
                                     const sd_situation *s)
 {
     const char *tpl = rule ? situational_pick(&rule->situational, s) : NULL;
-    const sd_finding_rule *f = finding ? sd_knowledge_rule(k, finding) : NULL;
+    const sd_finding_rule *f = sd_knowledge_rule(k, finding);
     if (!tpl && f)
         tpl = situational_pick(&f->situational, s);
     if (!tpl && rule)

@@ -1,6 +1,12 @@
 /* What smtpdoctor knows about findings: the summary and remedy of each
- * finding code, and the certificate authorities of products that intercept
- * TLS. Data files in presets/knowledge/, compiled into the binary. */
+ * finding, and the certificate authorities of products that intercept
+ * TLS. Data files in presets/knowledge/, compiled into the binary. The files
+ * name findings by their code strings; loading maps each to its sd_finding
+ * (common/finding.h), and a name that is no finding (nor, in findings.conf,
+ * a variant of one) is a load error.
+ *
+ * An sd_knowledge owns everything it holds; sd_knowledge_free lets go of
+ * it. The rules and interceptors returned by the look-ups belong to it. */
 #ifndef SD_PRESETS_KNOWLEDGE_H
 #define SD_PRESETS_KNOWLEDGE_H
 
@@ -8,6 +14,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "common/finding.h"
 #include "common/util.h"
 
 /* Remedies for a situation the session showed, in findings.conf and
@@ -26,8 +33,10 @@ typedef struct sd_situation {
     long size_limit;          /* the server's EHLO SIZE; 0: none advertised, or no fixed limit */
 } sd_situation;
 
+/* An entry of findings.conf: a finding's texts, or a variant's. */
 typedef struct sd_finding_rule {
-    char *code;
+    sd_finding finding;             /* SD_F_NONE for a variant */
+    sd_finding_variant variant;     /* SD_V_NONE for a finding's own entry */
     char *summary;
     char *remedy;
     char *remedy_with_alternative;
@@ -53,7 +62,8 @@ typedef struct sd_reply_rule {
     char *text;               /* words of the reply, or NULL */
     sd_strlist hosts;         /* server name patterns; empty: any server (a provider's
                                  rule always has them: its words mean that only there) */
-    char *finding, *provider, *remedy, *example;
+    sd_finding finding;
+    char *provider, *remedy, *example;
     sd_situational situational;
 } sd_reply_rule;
 
@@ -67,10 +77,16 @@ typedef struct sd_knowledge {
     size_t reply_count;
 } sd_knowledge;
 
+/* Both load into k, which is empty after a failure (nothing to free). */
 int sd_knowledge_load_builtin(sd_knowledge *k, sd_error *err);
+/* The same from the texts of the three files (the unit tests' way in). */
+int sd_knowledge_load_texts(sd_knowledge *k, const char *findings, const char *interception, const char *replies,
+                            sd_error *err);
 void sd_knowledge_free(sd_knowledge *k);
 
-const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, const char *code);
+/* A finding's entry, or a variant's; NULL when findings.conf has none. */
+const sd_finding_rule *sd_knowledge_rule(const sd_knowledge *k, sd_finding f);
+const sd_finding_rule *sd_knowledge_variant_rule(const sd_knowledge *k, sd_finding_variant v);
 /* Names are compared without regard to case or punctuation: both sides are
  * lower-cased and every run of other characters than letters and digits is
  * one separator, and a pattern matches only whole words ("ESET" is not found
@@ -95,7 +111,7 @@ const sd_reply_rule *sd_knowledge_classify_reply(const sd_knowledge *k, const ch
  * the rule's variant for the situation, else the finding's, else the rule's
  * own remedy. NULL when none of them applies: then the finding's usual
  * remedy does (chosen with the variants of the root cause). */
-const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, const char *finding,
+const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *rule, sd_finding finding,
                                     const sd_situation *s);
 
 /* Template variables: name/value pairs, NULL-terminated names. */

@@ -1,9 +1,12 @@
 #include <openssl/x509_vfy.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "diag/diag.h"
 #include "net/smtp.h"
 #include "tests/unit/harness.h"
+
+extern const char sd_builtin_interception_text[];
 
 static sd_knowledge knowledge(void)
 {
@@ -14,25 +17,132 @@ static sd_knowledge knowledge(void)
     return k;
 }
 
-/* Every failure code of the contract has a summary and a remedy. */
-static void test_every_contract_code_has_a_rule(void)
+/* The finding codes a reference lists: in each table headed "| code | what
+ * it means |", the first cell of each row ("| `cert.expired` /
+ * `cert.not_yet_valid` | ..."), every code in it. Returns false when the
+ * file cannot be read. */
+static bool listed_codes(const char *path, sd_strlist *codes)
 {
-    static const char *codes[] = {
-        "dns.nxdomain", "dns.no_address", "dns.timeout", "dns.servfail", "tcp.refused", "tcp.timeout",
-        "tcp.unreachable", "tcp.reset", "smtp.no_greeting", "smtp.not_smtp", "smtp.rejected",
-        "tls.implicit_expected", "tls.starttls_expected", "tls.starttls_unavailable", "tls.version_too_old",
-        "tls.handshake_failed", "cert.expired", "cert.not_yet_valid", "cert.self_signed", "cert.untrusted",
-        "cert.chain_incomplete", "cert.hostname_mismatch", "cert.intercepted", "cert.expiring_soon",
-        "auth.not_offered", "auth.plaintext_refused", "auth.skipped", "auth.untrusted_server",
-        "auth.withheld", "tls.starttls_injected", "auth.oauth_required", "send.message_too_big",
-        "smtp.size_limit_small",
-    };
-    sd_knowledge k = knowledge();
-    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
-        const sd_finding_rule *r = sd_knowledge_rule(&k, codes[i]);
-        if (!r || !r->summary || !r->remedy)
-            harness_fail(__FILE__, __LINE__, "no summary and remedy for %s", codes[i]);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    char line[1024];
+    bool in_table = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "| code |", 8) == 0)
+            in_table = true;
+        else if (line[0] != '|')
+            in_table = false;
+        if (!in_table || strncmp(line, "| `", 3) != 0)
+            continue;
+        char *end = strchr(line + 1, '|');
+        if (end)
+            *end = '\0';
+        for (char *p = strchr(line, '`'); p; p = strchr(p, '`')) {
+            char *close = strchr(p + 1, '`');
+            if (!close)
+                break;
+            *close = '\0';
+            sd_strlist_add(codes, p + 1);
+            p = close + 1;
+        }
     }
+    fclose(f);
+    return true;
+}
+
+static bool has_code(const sd_strlist *codes, const char *code)
+{
+    for (size_t i = 0; i < codes->len; i++)
+        if (strcmp(codes->items[i], code) == 0)
+            return true;
+    return false;
+}
+
+/* The table of findings (common/finding.c), findings.conf and the codes of
+ * doc/finding-codes.md (and of the contract it copies, where that is at hand)
+ * name the same findings: a finding added in one place and forgotten in
+ * another fails here. Every finding has a summary; one that fails or warns
+ * has a remedy too. */
+static void test_findings_agree(void)
+{
+    sd_strlist documented = {0}, contract = {0};
+    if (!listed_codes(TOP_SRCDIR "/doc/finding-codes.md", &documented))
+        harness_fail(__FILE__, __LINE__, "cannot read doc/finding-codes.md");
+    if (listed_codes(TOP_SRCDIR "/../shared/CONTRACT.md", &contract))
+        for (size_t i = 0; i < contract.len; i++)
+            if (!has_code(&documented, contract.items[i]))
+                harness_fail(__FILE__, __LINE__, "%s of the contract is missing from doc/finding-codes.md",
+                             contract.items[i]);
+    for (size_t i = 0; i < documented.len; i++)
+        if (sd_finding_from_code(documented.items[i]) == SD_F_NONE)
+            harness_fail(__FILE__, __LINE__, "%s is documented but has no row in common/finding.c",
+                         documented.items[i]);
+    sd_knowledge k = knowledge();
+    for (int f = SD_F_NONE + 1; f < SD_F_COUNT; f++) {
+        const char *code = sd_finding_code((sd_finding)f);
+        if (!code || !sd_finding_layer((sd_finding)f)) {
+            harness_fail(__FILE__, __LINE__, "finding %d has no complete row in common/finding.c", f);
+            continue;
+        }
+        CHECK(sd_finding_from_code(code) == (sd_finding)f);
+        if (!has_code(&documented, code))
+            harness_fail(__FILE__, __LINE__, "%s is not documented in doc/finding-codes.md", code);
+        const sd_finding_rule *rule = sd_knowledge_rule(&k, (sd_finding)f);
+        sd_check_status status = sd_finding_status((sd_finding)f);
+        if (!rule || !rule->summary)
+            harness_fail(__FILE__, __LINE__, "findings.conf has no summary for %s", code);
+        else if ((status == SD_CHECK_FAIL || status == SD_CHECK_WARN) && !rule->remedy)
+            harness_fail(__FILE__, __LINE__, "findings.conf has no remedy for %s", code);
+    }
+    for (int v = SD_V_NONE + 1; v < SD_V_COUNT; v++) {
+        const sd_finding_rule *rule = sd_knowledge_variant_rule(&k, (sd_finding_variant)v);
+        if (!sd_finding_variant_name((sd_finding_variant)v) || !rule || !rule->summary)
+            harness_fail(__FILE__, __LINE__, "variant %d has no name or no summary in findings.conf", v);
+    }
+    sd_knowledge_free(&k);
+    sd_strlist_free(&documented);
+    sd_strlist_free(&contract);
+}
+
+/* The data files name findings by code; a code that is no finding is a load
+ * error, not a rule that never applies. */
+static void test_unknown_codes_do_not_load(void)
+{
+    static const char replies_ok[] = "[ok]\nstage = auth\nfinding = auth.failed\n";
+    const char *interception = sd_builtin_interception_text;
+    sd_knowledge k;
+    sd_error err = {{0}};
+    CHECK_INT(sd_knowledge_load_texts(&k, "[auth.failed]\nsummary = x\n", interception, replies_ok, &err), 0);
+    sd_knowledge_free(&k);
+    CHECK_INT(sd_knowledge_load_texts(&k, "[auth.failed]\nsummary = x\n[auth.faild]\nsummary = y\n", interception,
+                                      replies_ok, &err), -1);
+    CHECK(strstr(err.msg, "findings.conf:3") && strstr(err.msg, "auth.faild"));
+    CHECK_INT(sd_knowledge_load_texts(&k, "[auth.failed]\nsummary = x\n", interception,
+                                      "[bad]\nstage = auth\nfinding = auth.faild\n", &err), -1);
+    CHECK(strstr(err.msg, "replies.conf:3") && strstr(err.msg, "auth.faild"));
+    CHECK(k.rules == NULL && k.replies == NULL);     /* empty after a failure */
+}
+
+/* A diagnosis that cannot start (here: a CA file that is no certificate)
+ * fails with the result empty, nothing in it to free. */
+static void test_failed_diagnosis_leaves_result_empty(void)
+{
+    char path[] = "/tmp/smtpdoctor-unit-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "not a certificate\n", 18) == 18);
+    close(fd);
+    sd_knowledge k = knowledge();
+    sd_diag_request req = {.host = "smtp.example.com", .ca_file = path, .timeout_ms = 1000, .knowledge = &k};
+    sd_diag_result r, empty;
+    memset(&r, 0x5a, sizeof r);
+    memset(&empty, 0, sizeof empty);
+    sd_error err = {{0}};
+    CHECK_INT(sd_diagnose(&req, &r, &err), -1);
+    CHECK(err.msg[0] != '\0');
+    CHECK(memcmp(&r, &empty, sizeof r) == 0);
+    unlink(path);
     sd_knowledge_free(&k);
 }
 
@@ -102,7 +212,7 @@ static const char *classify(sd_tls_info *t, const sd_knowledge *k, char **sugges
 {
     sd_cert_verdict v;
     sd_cert_classify(t, "smtp.example.com", k, &v);
-    const char *code = v.code;
+    const char *code = sd_finding_code(v.code);
     if (suggested)
         *suggested = v.suggested_host ? sd_xstrdup(v.suggested_host) : NULL;
     sd_cert_verdict_clear(&v);
@@ -119,7 +229,7 @@ static void test_certificate_classification(void)
 {
     sd_knowledge k = knowledge();
     sd_tls_info t = tls_with(2, "CN = intermediate", "smtp.example.com");
-    CHECK_STR(classify(&t, &k, NULL), "cert.ok");
+    CHECK_STR(classify(&t, &k, NULL), "tls.ok");
     t.days_left = 3;
     CHECK_STR(classify(&t, &k, NULL), "cert.expiring_soon");
     sd_tls_info_clear(&t);
@@ -185,16 +295,16 @@ static void test_root_cause_is_the_first_failure_in_layer_order(void)
     r.host = sd_xstrdup("smtp.example.com");
     r.port = 25;
     r.security = SD_SEC_STARTTLS;
-    sd_check_add(&r.checks, "dns", "smtp.example.com", SD_CHECK_PASS, "dns.ok", sd_xstrdup("resolves"));
-    sd_check_add(&r.checks, "tcp", "smtp.example.com:25", SD_CHECK_FAIL, "tcp.timeout", sd_xstrdup("timed out"));
-    sd_check_add(&r.checks, "tls", "smtp.example.com:25", SD_CHECK_WARN, "cert.expiring_soon", sd_xstrdup("soon"));
+    sd_check_add(&r.checks, "dns", "smtp.example.com", SD_CHECK_PASS, SD_F_DNS_OK, sd_xstrdup("resolves"));
+    sd_check_add(&r.checks, "tcp", "smtp.example.com:25", SD_CHECK_FAIL, SD_F_TCP_TIMEOUT, sd_xstrdup("timed out"));
+    sd_check_add(&r.checks, "tls", "smtp.example.com:25", SD_CHECK_WARN, SD_F_CERT_EXPIRING_SOON, sd_xstrdup("soon"));
     r.has_working = true;
     r.working.host = sd_xstrdup("smtp.example.com");
     r.working.port = 587;
     r.working.security = SD_SEC_STARTTLS;
     sd_choose_root_cause(&req, &r);
     CHECK_INT(r.status, SD_CHECK_FAIL);
-    CHECK_STR(r.code, "tcp.timeout");
+    CHECK_STR(sd_finding_code(r.code), "tcp.timeout");
     CHECK_STR(r.remedy, "Your network drops connections to port 25, but port 587 with STARTTLS works: use it.");
     CHECK(r.checks.items[2].remedy != NULL);
     sd_diag_result_free(&r);
@@ -234,15 +344,15 @@ static void test_reply_classification(void)
 {
     sd_knowledge k = knowledge();
     const sd_reply_rule *r = sd_knowledge_classify_reply(&k, "smtp.gmail.com", "auth", 535, "5.7.8", "Username and Password not accepted. Learn more");
-    CHECK(r && strcmp(r->finding, "auth.failed") == 0 && strcmp(r->provider, "Gmail") == 0);
+    CHECK(r && r->finding == SD_F_AUTH_FAILED && strcmp(r->provider, "Gmail") == 0);
     r = sd_knowledge_classify_reply(&k, "smtp.example.net", "auth", 535, "", "who knows");
-    CHECK(r && strcmp(r->finding, "auth.failed") == 0 && r->provider == NULL);
+    CHECK(r && r->finding == SD_F_AUTH_FAILED && r->provider == NULL);
     r = sd_knowledge_classify_reply(&k, NULL, "rcpt", 421, "4.4.2", "timeout");
-    CHECK(r && strcmp(r->finding, "send.temporary_failure") == 0);
+    CHECK(r && r->finding == SD_F_SEND_TEMPORARY_FAILURE);
     r = sd_knowledge_classify_reply(&k, NULL, "data", 552, "5.3.4", "Message size exceeds fixed limit");
-    CHECK(r && strcmp(r->finding, "send.message_too_big") == 0);
+    CHECK(r && r->finding == SD_F_SEND_MESSAGE_TOO_BIG);
     r = sd_knowledge_classify_reply(&k, "smtp.office365.com", "mail", 451, "5.7.3", "STARTTLS is required to send mail [X]");
-    CHECK(r && strcmp(r->finding, "tls.required") == 0);
+    CHECK(r && r->finding == SD_F_TLS_REQUIRED);
     /* Zoho's words are generic: only Zoho's servers get Zoho's advice */
     r = sd_knowledge_classify_reply(&k, "smtp.zoho.eu", "auth", 535, "", "Authentication Failed");
     CHECK(r && strcmp(r->id, "zoho.auth_failed") == 0);
@@ -363,7 +473,7 @@ static char *classify_message(sd_tls_info *t, const sd_knowledge *k, const char 
 {
     sd_cert_verdict v;
     sd_cert_classify(t, "smtp.example.com", k, &v);
-    *code = v.code;
+    *code = sd_finding_code(v.code);
     *id = v.interceptor ? v.interceptor->id : NULL;
     char *message = v.message ? sd_xstrdup(v.message) : NULL;
     sd_cert_verdict_clear(&v);
@@ -393,7 +503,7 @@ static void test_interception_verdicts(void)
     free(t.chain[0].subject);
     t.chain[0].subject = sd_xstrdup("C = RO, O = Bitdefender SRL, CN = smtp.example.com");
     free(classify_message(&t, &k, &code, &id));
-    CHECK_STR(code, "cert.ok");
+    CHECK_STR(code, "tls.ok");
     sd_tls_info_clear(&t);
 
     /* private CAs with neutral names stay untrusted */
@@ -477,7 +587,7 @@ static void test_unknown_interceptor_verdicts(void)
     /* the same names on a chain that verifies: nothing intercepts it */
     t = chain_from(xyz, true);
     free(classify_message(&t, &k, &code, &id));
-    CHECK_STR(code, "cert.ok");
+    CHECK_STR(code, "tls.ok");
     CHECK(id == NULL);
     sd_tls_info_clear(&t);
 
@@ -503,7 +613,7 @@ static sd_diag_result intercepted_root_cause(const sd_knowledge *k, const char *
     r.host = sd_xstrdup("smtp.example.com");
     r.port = 465;
     r.security = SD_SEC_TLS;
-    sd_check_add(&r.checks, "tls", "smtp.example.com:465", SD_CHECK_FAIL, "cert.intercepted", sd_xstrdup(message));
+    sd_check_add(&r.checks, "tls", "smtp.example.com:465", SD_CHECK_FAIL, SD_F_CERT_INTERCEPTED, sd_xstrdup(message));
     /* as the certificate check carries it: the product its names match */
     r.checks.items[0].interceptor = sd_knowledge_interceptor(k, message);
     sd_choose_root_cause(&req, &r);
@@ -517,7 +627,7 @@ static void test_interception_root_cause(void)
     sd_diag_result r = intercepted_root_cause(&k,
         "the certificate chain is signed by Avast antivirus (Web/Mail Shield) (OU = generated by avast! antivirus "
         "for SSL/TLS scanning, O = avast! Web/Mail Shield, CN = avast! Web/Mail Shield Root)");
-    CHECK_STR(r.code, "cert.intercepted");
+    CHECK_STR(sd_finding_code(r.code), "cert.intercepted");
     CHECK(r.summary && strstr(r.summary, "issued by Avast antivirus"));
     CHECK(r.remedy && strstr(r.remedy, "In Avast,") && strstr(r.remedy, "Mail Shield"));
     sd_diag_result_free(&r);
@@ -530,7 +640,7 @@ static void test_unknown_interceptor_root_cause(void)
     sd_knowledge k = knowledge();
     sd_diag_result r = intercepted_root_cause(&k,
         "the certificate chain is signed by a security product or proxy (O = XYZ Networks, CN = XYZ SSL Inspection CA)");
-    CHECK_STR(r.code, "cert.intercepted");
+    CHECK_STR(sd_finding_code(r.code), "cert.intercepted");
     CHECK(r.summary && strstr(r.summary, "issued by a security product or proxy") &&
           strstr(r.summary, "XYZ SSL Inspection CA"));
     CHECK_STR(r.remedy, k.heuristic.remedy);
@@ -657,14 +767,14 @@ static void test_microsoft_refusals(void)
         const sd_reply_rule *r = sd_knowledge_classify_reply(&k, "smtp.office365.com", "auth", cases[i].code,
                                                              cases[i].enhanced, cases[i].text);
         CHECK_STR(r ? r->id : "nothing", cases[i].rule);
-        CHECK_STR(r ? r->finding : "nothing", cases[i].finding);
+        CHECK_STR(r ? sd_finding_code(r->finding) : "nothing", cases[i].finding);
         CHECK(r && r->remedy && strstr(r->remedy, cases[i].remedy_says));
         /* the same words from a server that is not Microsoft's: a plain refusal */
         r = sd_knowledge_classify_reply(&k, "mail.example.org", "auth", cases[i].code, cases[i].enhanced, cases[i].text);
-        CHECK_STR(r ? r->finding : "nothing", "auth.failed");
+        CHECK_STR(r ? sd_finding_code(r->finding) : "nothing", "auth.failed");
         CHECK(r && r->provider == NULL);
     }
-    const sd_finding_rule *f = sd_knowledge_rule(&k, "auth.oauth_required");
+    const sd_finding_rule *f = sd_knowledge_rule(&k, SD_F_AUTH_OAUTH_REQUIRED);
     CHECK(f && f->summary && f->remedy);
     sd_knowledge_free(&k);
 }
@@ -678,7 +788,7 @@ static void test_remedy_for_the_situation(void)
                        logged_in_25 = {.logged_in = true}, with_limit = {.size_limit = 5000000};
     const sd_reply_rule *relay = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 554, "5.7.1",
                                                              "<a@b.example>: Relay access denied");
-    CHECK(relay && strcmp(relay->finding, "send.relay_denied") == 0);
+    CHECK(relay && relay->finding == SD_F_SEND_RELAY_DENIED);
     CHECK_STR(sd_knowledge_remedy_for(&k, relay, relay->finding, &anonymous),
               "The server relays only for logged-in users: turn on authentication in your program (and log in) before sending.");
     const char *after = sd_knowledge_remedy_for(&k, relay, relay->finding, &logged_in);
@@ -693,7 +803,7 @@ static void test_remedy_for_the_situation(void)
 
     const sd_reply_rule *grey = sd_knowledge_classify_reply(&k, "mail.example.org", "rcpt", 450, "4.2.0",
                                                             "<a@b.example>: Recipient address rejected: Greylisted");
-    CHECK(grey && strcmp(grey->finding, "send.temporary_failure") == 0);
+    CHECK(grey && grey->finding == SD_F_SEND_TEMPORARY_FAILURE);
     const char *exempt = sd_knowledge_remedy_for(&k, grey, grey->finding, &logged_in);
     CHECK(exempt && strstr(exempt, "exempt logged-in users on ports 587 and 465 from greylisting"));
     CHECK(sd_knowledge_remedy_for(&k, grey, grey->finding, &anonymous) == grey->remedy);
@@ -705,18 +815,20 @@ static void test_remedy_for_the_situation(void)
 
     const sd_reply_rule *big = sd_knowledge_classify_reply(&k, "mail.example.org", "data", 552, "5.3.4",
                                                            "Error: message file too big");
-    CHECK(big && strcmp(big->finding, "send.message_too_big") == 0);
+    CHECK(big && big->finding == SD_F_SEND_MESSAGE_TOO_BIG);
     const char *limit = sd_knowledge_remedy_for(&k, big, big->finding, &with_limit);
     CHECK(limit && strncmp(limit, "This server takes messages up to {limit}", 40) == 0);
     CHECK(sd_knowledge_remedy_for(&k, big, big->finding, &anonymous) == NULL);
-    CHECK(sd_knowledge_remedy_for(&k, NULL, "send.message_too_big", &with_limit) == limit);
+    CHECK(sd_knowledge_remedy_for(&k, NULL, SD_F_SEND_MESSAGE_TOO_BIG, &with_limit) == limit);
     sd_knowledge_free(&k);
 }
 
 TEST_LIST(diag_rule_tests) = {
     {"diag: every reply example finds its own rule", test_every_reply_example_finds_its_rule},
     {"diag: replies without a provider rule", test_reply_classification},
-    {"diag: every contract code has a rule", test_every_contract_code_has_a_rule},
+    {"diag: the finding table, findings.conf and doc/finding-codes.md agree", test_findings_agree},
+    {"diag: an unknown finding code in the data files is a load error", test_unknown_codes_do_not_load},
+    {"diag: a diagnosis that cannot start leaves the result empty", test_failed_diagnosis_leaves_result_empty},
     {"diag: remedy templates", test_templates},
     {"diag: interception CA names", test_interception_names},
     {"diag: did you mean", test_did_you_mean},
