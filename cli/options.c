@@ -108,11 +108,12 @@ static void print_help(sd_command cmd)
         printf("Usage: smtpdoctor diag [OPTIONS] --host HOST[:PORT] [--port N]\n"
                "                       [--security tls|starttls|plain] [ADDRESS]\n"
                "Check your settings: DNS, TCP, TLS and certificate, SMTP, AUTH, test send.\n"
-               "tls = SSL/TLS (465), starttls = STARTTLS (587), plain = none; else inferred.\n\n"
+               "tls = SSL/TLS (%d), starttls = STARTTLS (%d), plain = none; else inferred.\n\n"
                "  --auth-mech MECH      PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER\n"
                "  --oauth2-token-file FILE  a token for XOAUTH2 or OAUTHBEARER\n"
                "  --allow-plaintext-auth    with --security plain: send the password anyway\n%s",
-               common);
+               sd_security_default_port(SD_PROTO_SMTP, SD_SEC_TLS),
+               sd_security_default_port(SD_PROTO_SMTP, SD_SEC_STARTTLS), common);
         break;
     case SD_CMD_PRESETS:
         printf("Usage: smtpdoctor presets [list | show DOMAIN] [--json]\n"

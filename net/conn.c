@@ -15,17 +15,39 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Each status once: its contract name, the finding of a connection that
+ * ended so, and how the diagnosis says it. ERROR and NOT_TRIED have no
+ * finding of their own: a host that could not be reached. */
+static const struct {
+    const char *code, *finding, *words;
+} tcp_statuses[] = {
+    [SD_TCP_OK] = {"ok", "tcp.ok", "connected"},
+    [SD_TCP_REFUSED] = {"refused", "tcp.refused", "refused"},
+    [SD_TCP_TIMEOUT] = {"timeout", "tcp.timeout", "no answer (timed out)"},
+    [SD_TCP_UNREACHABLE] = {"unreachable", "tcp.unreachable", "no route to the host"},
+    [SD_TCP_RESET] = {"reset", "tcp.reset", "reset"},
+    [SD_TCP_ERROR] = {"error", "tcp.unreachable", "no route to the host"},
+    [SD_TCP_NOT_TRIED] = {"not_tried", "tcp.unreachable", "no route to the host"},
+};
+
+static size_t tcp_status_index(sd_tcp_status s)
+{
+    return (size_t)s < sizeof tcp_statuses / sizeof *tcp_statuses ? (size_t)s : SD_TCP_ERROR;
+}
+
 const char *sd_tcp_status_code(sd_tcp_status s)
 {
-    switch (s) {
-    case SD_TCP_OK: return "ok";
-    case SD_TCP_REFUSED: return "refused";
-    case SD_TCP_TIMEOUT: return "timeout";
-    case SD_TCP_UNREACHABLE: return "unreachable";
-    case SD_TCP_RESET: return "reset";
-    case SD_TCP_NOT_TRIED: return "not_tried";
-    default: return "error";
-    }
+    return tcp_statuses[tcp_status_index(s)].code;
+}
+
+const char *sd_tcp_status_finding(sd_tcp_status s)
+{
+    return tcp_statuses[tcp_status_index(s)].finding;
+}
+
+const char *sd_tcp_status_words(sd_tcp_status s)
+{
+    return tcp_statuses[tcp_status_index(s)].words;
 }
 
 static sd_tcp_status status_from_errno(int e)

@@ -66,6 +66,9 @@ int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
  * plain text may ever be taken as said inside TLS. */
 int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info);
 
-const char *sd_tcp_status_code(sd_tcp_status s);   /* "refused", "timeout", ... */
+/* The words for a status, from one table (static strings): */
+const char *sd_tcp_status_code(sd_tcp_status s);     /* contract name: "refused", "timeout", ... */
+const char *sd_tcp_status_finding(sd_tcp_status s);  /* finding code: "tcp.refused", ... */
+const char *sd_tcp_status_words(sd_tcp_status s);    /* for people: "no answer (timed out)", ... */
 
 #endif

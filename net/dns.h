@@ -90,8 +90,9 @@ void sd_resolver_cancel(sd_resolver *r);
 void sd_dns_answer_parse(int type, const unsigned char *buf, int len, sd_dns_answer *a);
 void sd_dns_answer_clear(sd_dns_answer *a);
 
-const char *sd_dns_status_name(sd_dns_status s);
-/* "timeout", "servfail"... as used in finding codes; "ok" for success. */
-const char *sd_dns_status_text(sd_dns_status s);   /* one phrase for people */
+/* The words for a status, from one table (static strings): */
+const char *sd_dns_status_name(sd_dns_status s);     /* "ok", "nxdomain", "timeout", "servfail", "error"... */
+const char *sd_dns_status_finding(sd_dns_status s);  /* the diagnosis's code: "dns.nxdomain", ... */
+const char *sd_dns_status_text(sd_dns_status s);     /* one phrase for people */
 
 #endif

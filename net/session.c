@@ -26,14 +26,8 @@ static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
             req->on_connected(req->on_connected_arg);
         return 0;
     }
-    static const char *const codes[] = {
-        [SD_TCP_REFUSED] = "tcp.refused", [SD_TCP_TIMEOUT] = "tcp.timeout",
-        [SD_TCP_UNREACHABLE] = "tcp.unreachable", [SD_TCP_RESET] = "tcp.reset",
-        [SD_TCP_ERROR] = "tcp.unreachable",
-    };
-    const char *code = s->tcp <= SD_TCP_ERROR && codes[s->tcp] ? codes[s->tcp] : "tcp.unreachable";
-    return fail(s, code, sd_xasprintf("connecting to %s port %d: %s", req->host, req->port,
-                                      sd_tcp_status_code(s->tcp)));
+    return fail(s, sd_tcp_status_finding(s->tcp),
+                sd_xasprintf("connecting to %s port %d: %s", req->host, req->port, sd_tcp_status_code(s->tcp)));
 }
 
 /* A failed try that the session goes on from (a handshake answered in
@@ -208,7 +202,7 @@ static int open_implicit(const sd_session_request *req, sd_session *s)
 /* Port 465 is the port assigned to SMTP with TLS from the first byte. */
 static bool tls_first_port(int port)
 {
-    return port == 465;
+    return sd_port_security(SD_PROTO_SMTP, port) == SD_SEC_TLS;
 }
 
 /* How long the client listens before a ClientHello may follow (see

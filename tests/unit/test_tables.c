@@ -1,0 +1,83 @@
+/* The mappings written once and read everywhere: each status, port and
+ * name has one row, and every row is complete. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/model.h"
+#include "net/conn.h"
+#include "net/dns.h"
+#include "tests/unit/harness.h"
+
+static void test_tcp_status_words(void)
+{
+    for (int s = SD_TCP_OK; s <= SD_TCP_NOT_TRIED; s++) {
+        CHECK(sd_tcp_status_code(s) != NULL);
+        CHECK(strncmp(sd_tcp_status_finding(s), "tcp.", 4) == 0);
+        CHECK(sd_tcp_status_words(s) != NULL);
+    }
+    CHECK_STR(sd_tcp_status_code(SD_TCP_REFUSED), "refused");
+    CHECK_STR(sd_tcp_status_finding(SD_TCP_TIMEOUT), "tcp.timeout");
+    CHECK_STR(sd_tcp_status_words(SD_TCP_TIMEOUT), "no answer (timed out)");
+    /* a failure without a finding of its own is a host out of reach */
+    CHECK_STR(sd_tcp_status_finding(SD_TCP_ERROR), "tcp.unreachable");
+    CHECK_STR(sd_tcp_status_words(SD_TCP_ERROR), "no route to the host");
+    CHECK_STR(sd_tcp_status_code((sd_tcp_status)99), "error");
+}
+
+static void test_dns_status_words(void)
+{
+    for (int s = SD_DNS_OK; s <= SD_DNS_ERROR; s++) {
+        CHECK(sd_dns_status_name(s) != NULL);
+        CHECK(strncmp(sd_dns_status_finding(s), "dns.", 4) == 0);
+        CHECK(sd_dns_status_text(s) != NULL);
+    }
+    CHECK_STR(sd_dns_status_finding(SD_DNS_OK), "dns.ok");
+    CHECK_STR(sd_dns_status_finding(SD_DNS_NODATA), "dns.no_address");
+    CHECK_STR(sd_dns_status_name(SD_DNS_NODATA), "no_address");
+    /* a refused query or an unreadable answer: the DNS server is failing */
+    CHECK_STR(sd_dns_status_finding(SD_DNS_REFUSED), "dns.servfail");
+    CHECK_STR(sd_dns_status_finding(SD_DNS_ERROR), "dns.servfail");
+    CHECK_STR(sd_dns_status_name(SD_DNS_ERROR), "error");
+    CHECK_STR(sd_dns_status_text((sd_dns_status)99), "the DNS answer could not be read");
+}
+
+static void test_well_known_ports(void)
+{
+    CHECK_INT(sd_security_default_port(SD_PROTO_SMTP, SD_SEC_TLS), 465);
+    CHECK_INT(sd_security_default_port(SD_PROTO_SMTP, SD_SEC_STARTTLS), 587);
+    CHECK_INT(sd_security_default_port(SD_PROTO_SMTP, SD_SEC_UNKNOWN), 587);
+    CHECK_INT(sd_security_default_port(SD_PROTO_IMAP, SD_SEC_TLS), 993);
+    CHECK_INT(sd_security_default_port(SD_PROTO_IMAP, SD_SEC_PLAIN), 143);
+    CHECK_INT(sd_security_default_port(SD_PROTO_POP3, SD_SEC_TLS), 995);
+    CHECK_INT(sd_security_default_port(SD_PROTO_POP3, SD_SEC_STARTTLS), 110);
+    CHECK_INT(sd_port_security(SD_PROTO_SMTP, 465), SD_SEC_TLS);
+    CHECK_INT(sd_port_security(SD_PROTO_SMTP, 587), SD_SEC_STARTTLS);
+    CHECK_INT(sd_port_security(SD_PROTO_SMTP, 25), SD_SEC_UNKNOWN);      /* the server decides */
+    CHECK_INT(sd_port_security(SD_PROTO_SMTP, 2525), SD_SEC_UNKNOWN);
+    CHECK_INT(sd_port_security(SD_PROTO_SMTP, 993), SD_SEC_UNKNOWN);     /* another protocol's */
+    CHECK(sd_port_is_submission(465) && sd_port_is_submission(587) && !sd_port_is_submission(25));
+    CHECK(sd_port_greets_in_plain_text(25) && sd_port_greets_in_plain_text(587));
+    CHECK(sd_port_greets_in_plain_text(143) && sd_port_greets_in_plain_text(110));
+    CHECK(!sd_port_greets_in_plain_text(465) && !sd_port_greets_in_plain_text(993) &&
+          !sd_port_greets_in_plain_text(2525));
+    /* every row is complete, and the SMTP rows come first */
+    int rows = 0;
+    bool smtp_done = false;
+    for (const sd_well_known_port *w = sd_well_known_ports; w->port; w++, rows++) {
+        CHECK(w->security != SD_SEC_UNKNOWN);
+        if (w->protocol != SD_PROTO_SMTP)
+            smtp_done = true;
+        CHECK(!(smtp_done && w->protocol == SD_PROTO_SMTP));
+    }
+    CHECK_INT(rows, 7);
+    CHECK_INT(sd_well_known_ports[0].port, 465);
+    CHECK_INT(sd_well_known_ports[1].port, 587);
+    CHECK_INT(sd_well_known_ports[2].port, 25);
+}
+
+TEST_LIST(table_tests) = {
+    {"tables: each TCP status has a name, a finding and words", test_tcp_status_words},
+    {"tables: each DNS status has a name, a finding and a phrase", test_dns_status_words},
+    {"tables: the well-known ports and the security each means", test_well_known_ports},
+    {NULL, NULL},
+};
