@@ -36,6 +36,9 @@ typedef struct sd_host_port {
 } sd_host_port;
 int sd_host_port_split(const char *s, size_t n, sd_host_port *out);
 char *sd_str_trim(char *s);                         /* in place; returns s moved past blanks */
+/* The length of a host name without the trailing dot of an absolute name
+ * ("mail.example.com." as DNS writes it), which changes nothing. */
+size_t sd_dns_name_length(const char *name);
 /* Matches a host name against a pattern where a leading "*." stands for one or
  * more labels, ASCII case-insensitively. */
 bool sd_host_glob(const char *pattern, const char *host);

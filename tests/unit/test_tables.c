@@ -1,9 +1,14 @@
 /* The mappings written once and read everywhere: each status, port and
  * name has one row, and every row is complete. */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/export.h"
 #include "common/model.h"
+#include "common/util.h"
+#include "diag/diag.h"
 #include "net/conn.h"
 #include "net/dns.h"
 #include "tests/unit/harness.h"
@@ -75,9 +80,76 @@ static void test_well_known_ports(void)
     CHECK_INT(sd_well_known_ports[2].port, 25);
 }
 
+static char *read_source_file(const char *relative)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", TOP_SRCDIR, relative);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *text = calloc(1, 65536);
+    size_t n = fread(text, 1, 65535, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+static void test_export_formats(void)
+{
+    char *spaced = sd_export_format_list(" ", " ", SIZE_MAX);
+    CHECK_STR(spaced, "form msmtp thunderbird mutt git postfix env json");
+    char *listed = sd_export_format_list(", ", " or ", SIZE_MAX);
+    CHECK_STR(listed, "form, msmtp, thunderbird, mutt, git, postfix, env or json");
+    char *some = sd_export_format_list(", ", ", ", 5);
+    CHECK_STR(some, "form, msmtp, thunderbird, mutt, git, ...");
+    CHECK(sd_export_format_known("msmtp") && sd_export_format_known("json"));
+    CHECK(!sd_export_format_known("MSMTP") && !sd_export_format_known(NULL));
+    CHECK(sd_export_format_is_json("json") && !sd_export_format_is_json("env") && !sd_export_format_is_json(NULL));
+    /* the shell completions cannot read the table: they must say the same */
+    const char *completions[] = {"contrib/smtpdoctor.bash", "contrib/_smtpdoctor"};
+    for (size_t i = 0; i < 2; i++) {
+        char *text = read_source_file(completions[i]);
+        CHECK(text != NULL);
+        if (text && !strstr(text, spaced))
+            harness_fail(__FILE__, __LINE__, "%s does not list the formats \"%s\"", completions[i], spaced);
+        free(text);
+    }
+    free(spaced);
+    free(listed);
+    free(some);
+}
+
+static void test_cert_expiry_message(void)
+{
+    sd_tls_info t;
+    memset(&t, 0, sizeof t);
+    t.chain_len = 1;
+    t.chain[0].not_after = "2026-01-31 12:00:00 UTC";
+    t.days_left = 1;
+    char *m = sd_cert_expiry_message(&t);
+    CHECK_STR(m, "the certificate expires on 2026-01-31 12:00:00 UTC, in 1 day");
+    free(m);
+    t.days_left = 0;
+    m = sd_cert_expiry_message(&t);
+    CHECK_STR(m, "the certificate expires on 2026-01-31 12:00:00 UTC, in 0 days");
+    free(m);
+}
+
+static void test_dns_name_length(void)
+{
+    CHECK_INT(sd_dns_name_length("mail.example.com."), 16);
+    CHECK_INT(sd_dns_name_length("mail.example.com"), 16);
+    CHECK_INT(sd_dns_name_length("."), 0);
+    CHECK_INT(sd_dns_name_length(""), 0);
+    CHECK_INT(sd_dns_name_length("a.."), 2);            /* one dot only: the root's */
+}
+
 TEST_LIST(table_tests) = {
     {"tables: each TCP status has a name, a finding and words", test_tcp_status_words},
     {"tables: each DNS status has a name, a finding and a phrase", test_dns_status_words},
     {"tables: the well-known ports and the security each means", test_well_known_ports},
+    {"tables: the export formats, named alike in help, errors and completions", test_export_formats},
+    {"tables: the certificate expiry sentence", test_cert_expiry_message},
+    {"tables: a trailing dot is no part of a host name's length", test_dns_name_length},
     {NULL, NULL},
 };
