@@ -107,12 +107,18 @@ static sd_tcp_status overall(const sd_tcp_attempt *a, size_t n)
     return SD_TCP_ERROR;
 }
 
+void sd_conn_init(sd_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    c->cancel_fd = -1;
+}
+
 sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
                            sd_tcp_attempt *attempts, size_t *attempt_count)
 {
     int cancel_fd = c->cancel_fd;
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
+    sd_conn_init(c);
     c->cancel_fd = cancel_fd;
     c->timeout_ms = timeout_ms;
     c->in.limit = 2 * SD_MAX_LINE;

@@ -44,15 +44,27 @@ typedef struct sd_conn {
     bool cancelled;
 } sd_conn;
 
+/* An empty connection: no socket (fd -1, as 0 is a real descriptor, which
+ * is why "= {0}" will not do), no TLS, no cancel descriptor. What every
+ * sd_conn starts as; sd_conn_close on it does nothing. */
+void sd_conn_init(sd_conn *c);
+
 /* Connects to the first address that answers; fills attempts (one per
- * address, at most SD_MAX_ATTEMPTS). Returns the overall status. */
+ * address, at most SD_MAX_ATTEMPTS). Returns the overall status. c is
+ * (re)initialised first, keeping only its cancel_fd, so it must hold no
+ * open connection; after a failure it has no socket and needs no close. */
 sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
                            sd_tcp_attempt *attempts, size_t *attempt_count);
+/* Ends TLS (sends close_notify, waits for no answer), closes the socket
+ * and frees the read buffer; fd is -1 after, so a second close does
+ * nothing. c owns neither cancel_fd nor transcript: both stay. */
 void sd_conn_close(sd_conn *c);
 
 /* Reads one line (without CRLF) into a new string, by the deadline (an
  * sd_now_ms() time). Returns 0, or -1 on timeout, close, reset or a line
- * longer than SD_MAX_LINE (see *why). */
+ * longer than SD_MAX_LINE (see *why). *line is the caller's to free, NULL
+ * after a failure. Every *why in this module (and in smtp.h, auth.h and
+ * send.h) is a static sentence, never freed. */
 int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **why);
 /* Waits, reading nothing, until the peer has sent something (or closed),
  * or until the deadline: 1 it spoke, 0 it stayed silent, -1 cancelled or
@@ -63,7 +75,10 @@ int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why);
 
 /* Starts TLS as a client on the open connection. Fails with
  * SD_TLS_INJECTED when unread bytes are already buffered: nothing read in
- * plain text may ever be taken as said inside TLS. */
+ * plain text may ever be taken as said inside TLS. info is the caller's
+ * (sd_tls_info_clear), filled on success and failure alike (outcome,
+ * error); on success the connection owns the SSL, on failure there is
+ * none. */
 int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_info *info);
 
 /* The words for a status, from one table (static strings): */

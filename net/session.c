@@ -283,8 +283,9 @@ static int open_listening(const sd_session_request *req, sd_session *s)
 int sd_session_open(const sd_session_request *req, sd_session *s)
 {
     memset(s, 0, sizeof *s);
-    s->conn.fd = -1;
-    s->conn.cancel_fd = req->cancel_fd ? *req->cancel_fd : -1;
+    sd_conn_init(&s->conn);
+    if (req->cancel_fd)
+        s->conn.cancel_fd = *req->cancel_fd;
     int64_t start = sd_now_ms();
     int rc = connect_tcp(req, s, false);
     if (rc == 0)
@@ -301,8 +302,7 @@ void sd_session_move(sd_session *to, sd_session *from)
     if (from->conn.transcript == &from->transcript)
         to->conn.transcript = &to->transcript;
     memset(from, 0, sizeof *from);
-    from->conn.fd = -1;
-    from->conn.cancel_fd = -1;
+    sd_conn_init(&from->conn);
 }
 
 void sd_session_close(sd_session *s)
@@ -329,6 +329,5 @@ void sd_session_free(sd_session *s)
     sd_tls_info_clear(&s->tls);
     sd_strlist_free(&s->transcript);
     memset(s, 0, sizeof *s);
-    s->conn.fd = -1;
-    s->conn.cancel_fd = -1;
+    sd_conn_init(&s->conn);
 }
