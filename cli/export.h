@@ -20,7 +20,8 @@ bool sd_export_format_is_json(const char *format);   /* NULL-safe */
 char *sd_export_format_list(const char *sep, const char *last_sep, size_t at_most);
 
 /* Writes the discovery's best settings in that format (json excepted, which
- * the caller prints as --json). */
+ * the caller prints as --json); cli and d are only read. Writes nothing for
+ * an unknown format or a discovery without an SMTP server. */
 void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discovery *d);
 
 #endif

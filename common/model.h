@@ -1,6 +1,8 @@
 /* The vocabulary shared by every module: how a server is secured, which
  * protocol it speaks, which SASL mechanisms it takes and where a setting came
- * from, with their contract spellings. */
+ * from, with their contract spellings. Every name returned here is a static
+ * string, never freed; nothing here allocates but sd_auth_parse_list's
+ * scratch copy. */
 #ifndef SD_COMMON_MODEL_H
 #define SD_COMMON_MODEL_H
 

@@ -1,5 +1,9 @@
 /* Small helpers every module uses: allocation that never returns NULL,
- * strings, a monotonic clock and a list of strings. */
+ * strings, a monotonic clock and a list of strings.
+ *
+ * The sd_x* functions abort the program when memory runs out, so they never
+ * return NULL (but for NULL in); what they return is the caller's, freed with
+ * free(). */
 #ifndef SD_COMMON_UTIL_H
 #define SD_COMMON_UTIL_H
 
@@ -46,7 +50,9 @@ bool sd_host_glob(const char *pattern, const char *host);
 /* Milliseconds of a monotonic clock. */
 int64_t sd_now_ms(void);
 
-/* A growable list of owned strings. */
+/* A growable list of owned strings: `= {0}` is an empty list, the list
+ * owns every item, and sd_strlist_free frees them all and leaves the list
+ * empty, ready for use again. */
 typedef struct sd_strlist {
     char **items;
     size_t len, cap;

@@ -52,11 +52,14 @@ typedef struct sd_dns_answer {
 typedef struct sd_resolver sd_resolver;
 
 /* Called once per query, from inside sd_resolver_process (or at once when
- * the query cannot be sent). The answer belongs to the resolver. */
+ * the query cannot be sent). The answer belongs to the resolver and lives
+ * only during the call: copy what you keep. */
 typedef void (*sd_dns_callback)(void *arg, const char *name, int type, const sd_dns_answer *answer);
 
 /* servers: NULL for the system configuration, else "ADDR[:PORT],..." as the
- * --dns-server option takes it. timeout_ms bounds each query. */
+ * --dns-server option takes it. timeout_ms bounds each query. Returns a
+ * resolver the caller frees with sd_resolver_free (NULL is fine), or NULL
+ * with err set. */
 sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err);
 void sd_resolver_free(sd_resolver *r);
 /* Whether a resolv.conf "options" line, or the value of RES_OPTIONS (the
@@ -87,6 +90,8 @@ void sd_resolver_cancel(sd_resolver *r);
 
 /* Reads a raw DNS answer of the given query type (what the callback gets
  * after c-ares); bounded to 64 records. Exposed for the fuzz harness. */
+/* Fills *a, the caller's, from a raw answer; a malformed one leaves
+ * status SD_DNS_ERROR. Either way sd_dns_answer_clear frees what it holds. */
 void sd_dns_answer_parse(int type, const unsigned char *buf, int len, sd_dns_answer *a);
 void sd_dns_answer_clear(sd_dns_answer *a);
 
