@@ -5,6 +5,7 @@
 #include "cli/options.h"
 #include "presets/preset.h"
 
+/* cli and presets are only read. Returns the exit status. */
 int sd_run_batch(const sd_cli *cli, const sd_preset_db *presets);
 
 #endif

@@ -6,16 +6,6 @@
 
 #include "common/strbuf.h"
 
-const char *const sd_export_formats[] = {"form", "msmtp", "thunderbird", "mutt", "git", "postfix", "env", "json", NULL};
-
-bool sd_export_format_known(const char *format)
-{
-    for (int i = 0; sd_export_formats[i]; i++)
-        if (strcmp(format, sd_export_formats[i]) == 0)
-            return true;
-    return false;
-}
-
 static const char *username_of(const sd_cli *cli, const sd_server *s)
 {
     return cli->user ? cli->user : s->username ? s->username : cli->address.address;
@@ -127,8 +117,9 @@ static void export_form(sd_buf *b, const sd_cli *cli, const sd_discovery *d, con
     }
 }
 
-static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_server *s)
+static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
 {
+    (void)d;
     const char *user = username_of(cli, s);
     sd_buf_printf(b, "# msmtp account for %s, written by smtpdoctor\n", cli->address.address);
     sd_buf_printf(b, "account %s\n", cli->address.domain);
@@ -166,8 +157,9 @@ static void thunderbird_server(sd_buf *b, const sd_server *s, const char *userna
     sd_buf_printf(b, "    </%s>\n", tag);
 }
 
-static void export_thunderbird(sd_buf *b, const sd_cli *cli, const sd_discovery *d)
+static void export_thunderbird(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
 {
+    (void)s;     /* the document holds every server */
     /* The document serves every address of the domain, so the username is a
      * placeholder unless it is neither the address nor its local part. */
     const sd_server *best = &d->servers.items[0];
@@ -224,8 +216,9 @@ static void export_mutt(sd_buf *b, const sd_cli *cli, const sd_discovery *d, con
     sd_buf_puts(b, "# the password: set smtp_pass from your keyring, never in this file\n");
 }
 
-static void export_git(sd_buf *b, const sd_cli *cli, const sd_server *s)
+static void export_git(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
 {
+    (void)d;
     sd_buf_puts(b, "git config --global sendemail.smtpServer ");
     shell_quoted(b, s->host);
     sd_buf_puts(b, "\n");
@@ -239,8 +232,9 @@ static void export_git(sd_buf *b, const sd_cli *cli, const sd_server *s)
     sd_buf_puts(b, "\n");
 }
 
-static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_server *s)
+static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
 {
+    (void)d;
     sd_buf_printf(b, "# /etc/postfix/main.cf: relay all mail through %s\n", s->host);
     sd_buf_printf(b, "relayhost = [%s]:%d\n", s->host, s->port);
     if (s->security == SD_SEC_TLS)
@@ -258,8 +252,9 @@ static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_server *s)
         sd_buf_printf(b, "[%s]:%d %s:YOUR_PASSWORD\n", s->host, s->port, user);
 }
 
-static void export_env(sd_buf *b, const sd_cli *cli, const sd_server *s)
+static void export_env(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
 {
+    (void)d;
     sd_buf_puts(b, "SMTP_HOST=");
     shell_quoted(b, s->host);
     sd_buf_printf(b, "\nSMTP_PORT=%d\n", s->port);
@@ -272,26 +267,71 @@ static void export_env(sd_buf *b, const sd_cli *cli, const sd_server *s)
     sd_buf_puts(b, "\n");
 }
 
+/* ---- the formats ------------------------------------------------------- */
+
+typedef void (*export_writer)(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s);
+
+/* Each format once, in the order help and errors name them. */
+static const struct {
+    const char *name;
+    export_writer write;       /* NULL: the caller prints it (json is --json) */
+} formats[] = {
+    {"form", export_form},
+    {"msmtp", export_msmtp},
+    {"thunderbird", export_thunderbird},
+    {"mutt", export_mutt},
+    {"git", export_git},
+    {"postfix", export_postfix},
+    {"env", export_env},
+    {"json", NULL},
+};
+enum { FORMAT_COUNT = sizeof formats / sizeof *formats };
+
+static int format_index(const char *format)
+{
+    for (int i = 0; i < FORMAT_COUNT; i++)
+        if (format && strcmp(format, formats[i].name) == 0)
+            return i;
+    return -1;
+}
+
+bool sd_export_format_known(const char *format)
+{
+    return format_index(format) >= 0;
+}
+
+bool sd_export_format_is_json(const char *format)
+{
+    int i = format_index(format);
+    return i >= 0 && !formats[i].write;
+}
+
+char *sd_export_format_list(const char *sep, const char *last_sep, size_t at_most)
+{
+    sd_buf b = {0};
+    size_t shown = at_most < FORMAT_COUNT ? at_most : FORMAT_COUNT;
+    for (size_t i = 0; i < shown; i++) {
+        if (i)
+            sd_buf_puts(&b, i + 1 == FORMAT_COUNT ? last_sep : sep);
+        sd_buf_puts(&b, formats[i].name);
+    }
+    if (shown < FORMAT_COUNT) {
+        sd_buf_puts(&b, sep);
+        sd_buf_puts(&b, "...");
+    }
+    return sd_buf_take(&b);
+}
+
 void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discovery *d)
 {
     if (sd_discovery_smtp_count(d) == 0)
         return;
     const sd_server *s = &d->servers.items[0];
+    int i = format_index(format);
+    if (i < 0 || !formats[i].write)
+        return;
     sd_buf b = {0};
-    if (strcmp(format, "form") == 0)
-        export_form(&b, cli, d, s);
-    else if (strcmp(format, "msmtp") == 0)
-        export_msmtp(&b, cli, s);
-    else if (strcmp(format, "thunderbird") == 0)
-        export_thunderbird(&b, cli, d);
-    else if (strcmp(format, "mutt") == 0)
-        export_mutt(&b, cli, d, s);
-    else if (strcmp(format, "git") == 0)
-        export_git(&b, cli, s);
-    else if (strcmp(format, "postfix") == 0)
-        export_postfix(&b, cli, s);
-    else if (strcmp(format, "env") == 0)
-        export_env(&b, cli, s);
+    formats[i].write(&b, cli, d, s);
     if (b.data)
         fputs(b.data, out);
     sd_buf_free(&b);

@@ -9,6 +9,8 @@
 #include "common/strbuf.h"
 #include "common/util.h"
 
+/* `= {0}` is an empty writer; it owns `out`, which the caller takes with
+ * sd_buf_take (or frees with sd_buf_free) when the document is done. */
 typedef struct sd_json {
     sd_buf out;
     int depth;

@@ -109,7 +109,7 @@ static int finish_diagnosis(const sd_cli *cli, sd_diag_result *r, const sd_serve
     sd_diag_result_printable(r);
     if (d)
         sd_discovery_printable(d);
-    if (cli->json || (cli->format && strcmp(cli->format, "json") == 0)) {
+    if (cli->json || sd_export_format_is_json(cli->format)) {
         sd_print_diagnosis_json(cli, r, tested, d);
     } else {
         if (d)

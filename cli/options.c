@@ -11,6 +11,7 @@
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,8 @@ static int usage_error(const char *fmt, ...)
 /* Each command's help fits an 80x24 terminal; the man page has the rest. */
 static void print_help(sd_command cmd)
 {
+    char *formats = sd_export_format_list(" ", " ", SIZE_MAX);
+    char *some_formats = sd_export_format_list(", ", ", ", 5);
     const char *common =
         "  --json                one JSON document on stdout\n"
         "  --dns-server A[:P],.. ask these DNS servers    --ca-file FILE  extra CAs (PEM)\n"
@@ -97,22 +100,23 @@ static void print_help(sd_command cmd)
                "       smtpdoctor discover --batch FILE [-j N] [OPTIONS]\n"
                "Find the SMTP settings: presets, DNS SRV, autoconfig, the ISPDB, Autodiscover,\n"
                "the provider behind the MX, guessing; then check them by connecting.\n\n"
-               "  --format FMT          form msmtp thunderbird mutt git postfix env json\n"
+               "  --format FMT          %s\n"
                "  --incoming            show the IMAP and POP3 servers too\n"
                "  --no-probe            do not connect to the candidates\n"
                "  --ispdb-url URL|none  the central ISPDB (default: Thunderbird's)\n"
                "  --batch FILE          one address a line ('-': stdin), JSON lines out\n"
-               "  -j, --jobs N          addresses at once with --batch (default 8)\n%s", common);
+               "  -j, --jobs N          addresses at once with --batch (default 8)\n%s", formats, common);
         break;
     case SD_CMD_DIAG:
         printf("Usage: smtpdoctor diag [OPTIONS] --host HOST[:PORT] [--port N]\n"
                "                       [--security tls|starttls|plain] [ADDRESS]\n"
                "Check your settings: DNS, TCP, TLS and certificate, SMTP, AUTH, test send.\n"
-               "tls = SSL/TLS (465), starttls = STARTTLS (587), plain = none; else inferred.\n\n"
+               "tls = SSL/TLS (%d), starttls = STARTTLS (%d), plain = none; else inferred.\n\n"
                "  --auth-mech MECH      PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER\n"
                "  --oauth2-token-file FILE  a token for XOAUTH2 or OAUTHBEARER\n"
                "  --allow-plaintext-auth    with --security plain: send the password anyway\n%s",
-               common);
+               sd_security_default_port(SD_PROTO_SMTP, SD_SEC_TLS),
+               sd_security_default_port(SD_PROTO_SMTP, SD_SEC_STARTTLS), common);
         break;
     case SD_CMD_PRESETS:
         printf("Usage: smtpdoctor presets [list | show DOMAIN] [--json]\n"
@@ -124,11 +128,13 @@ static void print_help(sd_command cmd)
                "       smtpdoctor discover [OPTIONS] ADDRESS\n"
                "       smtpdoctor diag [OPTIONS] --host HOST [--port N] [--security MODE]\n"
                "       smtpdoctor presets [list | show DOMAIN]\n\n%s"
-               "  --format FMT          the settings as form, msmtp, thunderbird, mutt, git, ...\n"
+               "  --format FMT          the settings as %s\n"
                "  --trust-discovered    send the password to a server nothing vouches for\n\n"
                "Exit status: 0 the settings work, 1 a failure was diagnosed, 2 bad usage.\n"
-               "'smtpdoctor COMMAND --help' and 'man smtpdoctor' tell more.\n", common);
+               "'smtpdoctor COMMAND --help' and 'man smtpdoctor' tell more.\n", common, some_formats);
     }
+    free(formats);
+    free(some_formats);
 }
 
 static void print_version(void)
@@ -297,8 +303,12 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
     case OPT_BCC: return take_mail_address(&cli->bcc, "--bcc", arg);
     case OPT_TRUST: cli->trust_discovered = true; break;
     case OPT_FORMAT:
-        if (!sd_export_format_known(arg))
-            return usage_error("--format takes form, msmtp, thunderbird, mutt, git, postfix, env or json, not '%s'", arg);
+        if (!sd_export_format_known(arg)) {
+            char *names = sd_export_format_list(", ", " or ", SIZE_MAX);
+            usage_error("--format takes %s, not '%s'", names, arg);
+            free(names);
+            return -1;
+        }
         free(cli->format);
         cli->format = sd_xstrdup(arg);
         break;

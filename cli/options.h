@@ -40,7 +40,9 @@ typedef struct sd_cli {
 enum { SD_EXIT_OK = 0, SD_EXIT_FAIL = 1, SD_EXIT_USAGE = 2, SD_EXIT_INTERNAL = 3 };
 
 /* Returns -1 after printing the error (exit 2), 1 when help or the version
- * was printed (exit 0), 0 when the command should run. */
+ * was printed (exit 0), 0 when the command should run. *cli is always
+ * initialised and the caller's: sd_cli_free it whatever the result (it
+ * holds secrets, which sd_cli_free wipes). */
 int sd_cli_parse(int argc, char **argv, sd_cli *cli);
 void sd_cli_free(sd_cli *cli);
 

@@ -16,7 +16,7 @@ typedef struct sd_style {
     const char *bold, *dim, *green, *yellow, *red, *reset;
 } sd_style;
 
-sd_style sd_style_for(FILE *f);
+sd_style sd_style_for(FILE *f);   /* static escape strings, "" without colour */
 
 /* The candidate fields of the contract (host, port, security, username,
  * auth, source, trusted), plus verified, sources and note. */
@@ -25,7 +25,8 @@ void sd_json_server(sd_json *j, const sd_server *s, const char *address);
 /* "provider": the preset behind the domain, or null. */
 void sd_json_provider(sd_json *j, const sd_discovery *d);
 
-/* The --json document of a discovery; compact puts it on one line. */
+/* The --json document of a discovery; compact puts it on one line. A new
+ * string the caller frees. */
 char *sd_discovery_json(const sd_address *addr, const sd_discovery *d, bool compact);
 
 /* `smtpdoctor discover`: returns the exit status. */

@@ -258,7 +258,7 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
 
 int sd_print_discovery(const sd_cli *cli, const sd_discovery *d)
 {
-    if (cli->json || (cli->format && strcmp(cli->format, "json") == 0)) {
+    if (cli->json || sd_export_format_is_json(cli->format)) {
         char *doc = sd_discovery_json(&cli->address, d, false);
         printf("%s\n", doc);
         free(doc);

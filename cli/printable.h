@@ -9,6 +9,8 @@
 #include "diag/diag.h"
 #include "discover/discover.h"
 
+/* In place: each string that must change is freed and replaced by a new
+ * one, still owned by the result. */
 void sd_diag_result_printable(sd_diag_result *r);
 void sd_discovery_printable(sd_discovery *d);
 

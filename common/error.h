@@ -15,7 +15,9 @@ typedef struct sd_error {
 #endif
 
 /* Sets the message (if err is not NULL) and returns -1, so that
- * `return sd_fail(err, "...")` reads naturally. */
+ * `return sd_fail(err, "...")` reads naturally. An sd_error is the
+ * caller's (usually on its stack) and holds no pointers: nothing to free.
+ * A function that succeeds leaves it as it was. */
 int sd_fail(sd_error *err, const char *fmt, ...) SD_PRINTF(2, 3);
 
 #endif

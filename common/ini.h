@@ -12,6 +12,8 @@
 typedef int (*sd_ini_callback)(void *arg, const char *section, const char *key, const char *value,
                                sd_error *err);
 
+/* text is only read (the parser works on its own copy); the strings a
+ * callback gets live only during that call, so it copies what it keeps. */
 int sd_ini_parse(const char *text, const char *origin, sd_ini_callback cb, void *arg, sd_error *err);
 
 #endif

@@ -38,13 +38,54 @@ int sd_security_parse(const char *s, sd_security *out)
     return 0;
 }
 
+/* The ports every mail program knows, each once. SMTP first, in the order
+ * the guesses try them. Port 25 greets in plain text and offers STARTTLS
+ * or not, as the server likes: no security is assigned to it. */
+const sd_well_known_port sd_well_known_ports[] = {
+    {SD_PROTO_SMTP, 465, SD_SEC_TLS, true},
+    {SD_PROTO_SMTP, 587, SD_SEC_STARTTLS, true},
+    {SD_PROTO_SMTP, 25, SD_SEC_STARTTLS, false},
+    {SD_PROTO_IMAP, 993, SD_SEC_TLS, true},
+    {SD_PROTO_IMAP, 143, SD_SEC_STARTTLS, true},
+    {SD_PROTO_POP3, 995, SD_SEC_TLS, true},
+    {SD_PROTO_POP3, 110, SD_SEC_STARTTLS, true},
+    {SD_PROTO_SMTP, 0, SD_SEC_UNKNOWN, false},
+};
+
+static const sd_well_known_port *find_port(sd_protocol p, int port)
+{
+    for (const sd_well_known_port *w = sd_well_known_ports; w->port; w++)
+        if (w->protocol == p && w->port == port)
+            return w;
+    return NULL;
+}
+
 int sd_security_default_port(sd_protocol p, sd_security s)
 {
-    switch (p) {
-    case SD_PROTO_IMAP: return s == SD_SEC_TLS ? 993 : 143;
-    case SD_PROTO_POP3: return s == SD_SEC_TLS ? 995 : 110;
-    default: return s == SD_SEC_TLS ? 465 : 587;
-    }
+    sd_security wanted = s == SD_SEC_TLS ? SD_SEC_TLS : SD_SEC_STARTTLS;
+    for (const sd_well_known_port *w = sd_well_known_ports; w->port; w++)
+        if (w->protocol == p && w->assigned && w->security == wanted)
+            return w->port;
+    return 0;
+}
+
+sd_security sd_port_security(sd_protocol p, int port)
+{
+    const sd_well_known_port *w = find_port(p, port);
+    return w && w->assigned ? w->security : SD_SEC_UNKNOWN;
+}
+
+bool sd_port_is_submission(int port)
+{
+    return sd_port_security(SD_PROTO_SMTP, port) != SD_SEC_UNKNOWN;
+}
+
+bool sd_port_greets_in_plain_text(int port)
+{
+    for (const sd_well_known_port *w = sd_well_known_ports; w->port; w++)
+        if (w->port == port && w->security != SD_SEC_TLS)
+            return true;
+    return false;
 }
 
 const char *sd_protocol_name(sd_protocol p)

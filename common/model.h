@@ -1,6 +1,8 @@
 /* The vocabulary shared by every module: how a server is secured, which
  * protocol it speaks and which SASL mechanisms it takes, with their contract
- * spellings. Where a setting came from is common/source.h. */
+ * spellings. Where a setting came from is common/source.h. Every name
+ * returned here is a static string, never freed; nothing here allocates but
+ * sd_auth_parse_list's scratch copy. */
 #ifndef SD_COMMON_MODEL_H
 #define SD_COMMON_MODEL_H
 
@@ -40,9 +42,33 @@ enum {
 const char *sd_security_name(sd_security s);          /* "tls", "starttls", "plain", "unknown" */
 const char *sd_security_label(sd_security s);         /* "SSL/TLS", "STARTTLS", "None" */
 int sd_security_parse(const char *s, sd_security *out); /* accepts tls/ssl, starttls, plain/none */
-int sd_security_default_port(sd_protocol p, sd_security s);
 
 const char *sd_protocol_name(sd_protocol p);           /* "smtp", "imap", "pop3" */
+
+/* The well-known ports and the security each means, one row a port; the
+ * list ends with port 0. security is what a client uses there (STARTTLS on
+ * 25 when the server offers it); assigned says the port stands for that
+ * security, so settings that name only the port mean it (465, 587, 993...;
+ * not 25). SMTP rows come first, 465, 587, 25: the order guesses try. */
+typedef struct sd_well_known_port {
+    sd_protocol protocol;
+    int port;
+    sd_security security;
+    bool assigned;
+} sd_well_known_port;
+extern const sd_well_known_port sd_well_known_ports[];
+
+/* The port a security is assigned to: 465 for SMTP with TLS, 587 for
+ * anything else (993/143 for IMAP, 995/110 for POP3). */
+int sd_security_default_port(sd_protocol p, sd_security s);
+/* The security a port is assigned to, else SD_SEC_UNKNOWN (port 25, or a
+ * port nobody knows). */
+sd_security sd_port_security(sd_protocol p, int port);
+/* 465 and 587, the ports for mail submission (RFC 8314, RFC 6409). */
+bool sd_port_is_submission(int port);
+/* A well-known port of any protocol where the server greets in plain
+ * text: 25, 587, 143, 110. */
+bool sd_port_greets_in_plain_text(int port);
 
 const char *sd_auth_name(unsigned single_bit);         /* "PLAIN" ... */
 unsigned sd_auth_parse(const char *name);              /* 0 if unknown */

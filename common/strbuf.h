@@ -1,5 +1,8 @@
 /* A growable byte buffer with a hard size limit, for everything read from
- * the network: no peer can make it grow past `limit`. */
+ * the network: no peer can make it grow past `limit`. `= {0}` is an empty
+ * buffer without a limit. The buffer owns data: sd_buf_free frees it (and
+ * keeps limit, so the buffer can be used again); sd_buf_take hands it to
+ * the caller, who frees it with free(). */
 #ifndef SD_COMMON_STRBUF_H
 #define SD_COMMON_STRBUF_H
 

@@ -18,10 +18,11 @@ bool sd_text_is_printable(const char *s, bool keep_lines);
 
 /* A copy of s in which every invalid byte becomes U+FFFD and every control
  * character '?' (newline and tab are kept when keep_lines). NULL in, NULL
- * out. */
+ * out; a new string the caller frees. */
 char *sd_text_printable(const char *s, bool keep_lines);
 
-/* Makes *slot printable in place (replacing the string when needed). */
+/* Makes *slot printable in place: when it must change, the old string is
+ * freed and *slot gets a new one (the caller's, as before). */
 void sd_text_make_printable(char **slot, bool keep_lines);
 
 #endif

@@ -139,12 +139,15 @@ char *sd_str_trim(char *s)
     return s;
 }
 
+size_t sd_dns_name_length(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 0 && name[n - 1] == '.' ? n - 1 : n;
+}
+
 bool sd_host_glob(const char *pattern, const char *host)
 {
-    size_t lh = strlen(host);
-    if (lh > 0 && host[lh - 1] == '.')
-        lh--;                                   /* a fully qualified name */
-    char *h = sd_xstrndup(host, lh);
+    char *h = sd_xstrndup(host, sd_dns_name_length(host));
     bool match;
     if (strncmp(pattern, "*.", 2) == 0)
         match = strlen(h) > strlen(pattern) - 1 && sd_str_has_suffix_i(h, pattern + 1);

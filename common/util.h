@@ -1,5 +1,9 @@
 /* Small helpers every module uses: allocation that never returns NULL,
- * strings, a monotonic clock and a list of strings. */
+ * strings, a monotonic clock and a list of strings.
+ *
+ * The sd_x* functions abort the program when memory runs out, so they never
+ * return NULL (but for NULL in); what they return is the caller's, freed with
+ * free(). */
 #ifndef SD_COMMON_UTIL_H
 #define SD_COMMON_UTIL_H
 
@@ -36,6 +40,9 @@ typedef struct sd_host_port {
 } sd_host_port;
 int sd_host_port_split(const char *s, size_t n, sd_host_port *out);
 char *sd_str_trim(char *s);                         /* in place; returns s moved past blanks */
+/* The length of a host name without the trailing dot of an absolute name
+ * ("mail.example.com." as DNS writes it), which changes nothing. */
+size_t sd_dns_name_length(const char *name);
 /* Matches a host name against a pattern where a leading "*." stands for one or
  * more labels, ASCII case-insensitively. */
 bool sd_host_glob(const char *pattern, const char *host);
@@ -43,7 +50,9 @@ bool sd_host_glob(const char *pattern, const char *host);
 /* Milliseconds of a monotonic clock. */
 int64_t sd_now_ms(void);
 
-/* A growable list of owned strings. */
+/* A growable list of owned strings: `= {0}` is an empty list, the list
+ * owns every item, and sd_strlist_free frees them all and leaves the list
+ * empty, ready for use again. */
 typedef struct sd_strlist {
     char **items;
     size_t len, cap;

@@ -52,9 +52,9 @@ void sd_find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL_CTX
             if (a->protocol == SD_PROTO_SMTP)
                 alt_add(p, r, a->host, a->port, a->security, sd_source_primary(a->sources), a->vouch);
         }
-    alt_add(p, r, r->host, 465, SD_SEC_TLS, SD_SRC_GUESS, SD_VOUCH_NONE);
-    alt_add(p, r, r->host, 587, SD_SEC_STARTTLS, SD_SRC_GUESS, SD_VOUCH_NONE);
-    alt_add(p, r, r->host, 25, SD_SEC_STARTTLS, SD_SRC_GUESS, SD_VOUCH_NONE);
+    for (const sd_well_known_port *w = sd_well_known_ports; w->port; w++)
+        if (w->protocol == SD_PROTO_SMTP)
+            alt_add(p, r, r->host, w->port, w->security, SD_SRC_GUESS, SD_VOUCH_NONE);
     /* Addresses: the tested host's are known; look the others up at once. */
     for (size_t i = 0; i < p->count; i++) {
         if (sd_str_ieq(p->servers[i].host, r->host)) {

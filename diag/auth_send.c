@@ -18,7 +18,7 @@
 static sd_situation situation_of(const sd_diag_result *r, const sd_smtp_caps *caps)
 {
     sd_situation s = {
-        .submission_port = r->port == 587 || r->port == 465,
+        .submission_port = sd_port_is_submission(r->port),
         .size_limit = caps && caps->size_advertised && caps->size_limit > 0 ? caps->size_limit : 0,
     };
     for (size_t i = 0; i < r->checks.len; i++)

@@ -110,6 +110,12 @@ static void find_weakness(const sd_tls_info *t, sd_cert_verdict *v)
     }
 }
 
+char *sd_cert_expiry_message(const sd_tls_info *t)
+{
+    return sd_xasprintf("the certificate expires on %s, in %ld day%s", t->chain_len ? t->chain[0].not_after : "?",
+                        t->days_left, t->days_left == 1 ? "" : "s");
+}
+
 void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge *k, sd_cert_verdict *v)
 {
     memset(v, 0, sizeof *v);
@@ -173,8 +179,7 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
     } else if (v->expiring_soon) {
         v->code = SD_F_CERT_EXPIRING_SOON;
         v->status = SD_CHECK_WARN;
-        v->message = sd_xasprintf("the certificate expires on %s, in %ld day%s", not_after, t->days_left,
-                                  t->days_left == 1 ? "" : "s");
+        v->message = sd_cert_expiry_message(t);
         v->expiring_soon = false;
     } else {
         v->code = SD_F_TLS_OK;

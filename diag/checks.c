@@ -97,9 +97,7 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
     for (size_t i = 0; i < s->attempt_count; i++)
         sd_buf_printf(&detail, "%s%s: %s", i ? ", " : "", s->attempts[i].address,
                       sd_tcp_status_code(s->attempts[i].status));
-    const char *what = s->tcp == SD_TCP_TIMEOUT ? "no answer (timed out)"
-                     : s->tcp == SD_TCP_REFUSED ? "refused"
-                     : s->tcp == SD_TCP_RESET ? "reset" : "no route to the host";
+    const char *what = sd_tcp_status_words(s->tcp);
     sd_check_add(&r->checks, "tcp", target, SD_CHECK_FAIL, s->failure ? s->failure : SD_F_TCP_UNREACHABLE,
                  sd_xasprintf("connecting to port %d: %s (%s)", r->port, what, detail.data ? detail.data : ""));
     sd_buf_free(&detail);
@@ -133,8 +131,7 @@ static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_t
     v.suggested_host = NULL;
     if (v.expiring_soon)
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, SD_F_CERT_EXPIRING_SOON,
-                     sd_xasprintf("the certificate expires on %s, in %ld day%s", t->chain[0].not_after,
-                                  t->days_left, t->days_left == 1 ? "" : "s"));
+                     sd_cert_expiry_message(t));
     if (v.weakness) {
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, v.weakness_code, v.weakness);
         v.weakness = NULL;

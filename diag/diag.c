@@ -21,17 +21,15 @@ static void infer_settings(const sd_diag_request *req, sd_diag_result *r)
     r->security = req->security;
     if (!r->port) {
         r->port_inferred = true;
-        r->port = r->security == SD_SEC_TLS ? 465 : 587;
+        r->port = sd_security_default_port(SD_PROTO_SMTP, r->security);
         if (r->security == SD_SEC_UNKNOWN)
             r->security = SD_SEC_STARTTLS;
     }
     if (r->security == SD_SEC_UNKNOWN) {
         r->security_inferred = true;
-        if (r->port == 465)
-            r->security = SD_SEC_TLS;
-        else if (r->port == 587)
-            r->security = SD_SEC_STARTTLS;
-        /* any other port (25 among them): STARTTLS if offered, found out by the session */
+        /* 465 and 587 say it; any other port (25 among them): STARTTLS if
+         * offered, found out by the session */
+        r->security = sd_port_security(SD_PROTO_SMTP, r->port);
     }
 }
 
@@ -57,17 +55,6 @@ void sd_dns_outcome_clear(sd_dns_outcome *o)
     memset(o, 0, sizeof *o);
 }
 
-static sd_finding dns_code(sd_dns_status s)
-{
-    switch (s) {
-    case SD_DNS_OK: return SD_F_DNS_OK;
-    case SD_DNS_NXDOMAIN: return SD_F_DNS_NXDOMAIN;
-    case SD_DNS_NODATA: return SD_F_DNS_NO_ADDRESS;
-    case SD_DNS_TIMEOUT: return SD_F_DNS_TIMEOUT;
-    default: return SD_F_DNS_SERVFAIL;
-    }
-}
-
 static void dns_check(const sd_diag_request *req, sd_diag_result *r, const sd_dns_outcome *o, sd_resolver *resolver)
 {
     char *msg;
@@ -79,7 +66,7 @@ static void dns_check(const sd_diag_request *req, sd_diag_result *r, const sd_dn
     else
         msg = sd_xasprintf("looking up %s: %s", r->host, sd_dns_status_text(o->status));
     sd_check *c = sd_check_add(&r->checks, "dns", r->host, o->status == SD_DNS_OK ? SD_CHECK_PASS : SD_CHECK_FAIL,
-                               dns_code(o->status), msg);
+                               sd_dns_status_finding(o->status), msg);
     c->elapsed_ms = o->ms;
     if (o->status != SD_DNS_NXDOMAIN)
         return;

@@ -139,6 +139,10 @@ typedef struct sd_cert_verdict {
 
 void sd_cert_classify(const sd_tls_info *tls, const char *host, const sd_knowledge *k,
                       sd_cert_verdict *v);
+/* "the certificate expires on DATE, in N days", of the leaf: the one
+ * sentence for cert.expiring_soon, as the verdict or besides it. A new
+ * string the caller frees. */
+char *sd_cert_expiry_message(const sd_tls_info *tls);
 void sd_cert_verdict_clear(sd_cert_verdict *v);
 
 /* The known SMTP host a mistyped one most likely meant, or NULL. */

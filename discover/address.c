@@ -108,10 +108,7 @@ static int check_labels(const char *d, bool need_dot, sd_error *err)
 
 static char *normalize_name(const char *text, bool need_dot, sd_error *err)
 {
-    size_t n = strlen(text);
-    if (n > 0 && text[n - 1] == '.')
-        n--;                                    /* a fully qualified name */
-    char *name = sd_xstrndup(text, n);
+    char *name = sd_xstrndup(text, sd_dns_name_length(text));
     if (name[0] == '[') {
         sd_fail(err, "'%s' is an address literal, not a domain name", text);
         free(name);

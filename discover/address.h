@@ -17,7 +17,8 @@ typedef struct sd_address {
 } sd_address;
 
 /* Fills *out (owned by the caller, freed with sd_address_free) or returns -1
- * with one sentence in err. */
+ * with one sentence in err; after a failure *out is empty (every field
+ * NULL), and freeing it is harmless. */
 int sd_address_parse(const char *text, sd_address *out, sd_error *err);
 void sd_address_free(sd_address *a);
 
@@ -31,7 +32,8 @@ char *sd_hostname_normalize(const char *text, sd_error *err);
 char *sd_server_name_normalize(const char *text, sd_error *err);
 
 
-/* Replaces %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% in a template.
+/* Replaces %EMAILADDRESS%, %EMAILLOCALPART% and %EMAILDOMAIN% in a template,
+ * into a new string the caller frees.
  * A placeholder whose closing '%' is missing (a defect seen in real ISPDB
  * files) is still replaced, and *defect is set when defect is not NULL. */
 char *sd_address_expand(const sd_address *a, const char *template_text, int *defect);

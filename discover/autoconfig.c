@@ -210,7 +210,7 @@ static sd_security autodiscover_security(const char *ssl, const char *encryption
         return SD_SEC_TLS;
     if (sd_str_ieq(encryption, "tls"))
         return SD_SEC_STARTTLS;
-    if (port == 25 || port == 587 || port == 143 || port == 110)
+    if (sd_port_greets_in_plain_text(port))
         return SD_SEC_STARTTLS;
     return SD_SEC_TLS;
 }

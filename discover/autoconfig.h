@@ -24,14 +24,17 @@ typedef struct sd_autoconfig {
 /* Reads a config-v1.1.xml document, substituting the address's placeholders.
  * One broken server entry is skipped (and noted in `defects`), never the
  * whole document. Fails only when the document is not an autoconfig
- * document at all. */
+ * document at all; *out is then empty. *out is the caller's, initialised
+ * first, freed with sd_autoconfig_free either way. */
 int sd_autoconfig_parse(const char *data, size_t len, const sd_address *addr,
                         sd_autoconfig *out, sd_error *err);
 void sd_autoconfig_free(sd_autoconfig *ac);
 
 /* Reads a POX Autodiscover response (the <Protocol> entries with Type SMTP,
  * IMAP or POP3). A redirect (Action redirectUrl / redirectAddr) is returned
- * in *redirect_url or *redirect_addr for the caller to follow. */
+ * in *redirect_url or *redirect_addr for the caller to follow and free (both
+ * NULL otherwise, and after a failure). Servers are added to the caller's
+ * list *out; a failure adds none. */
 int sd_autodiscover_parse(const char *data, size_t len, const sd_address *addr,
                           sd_server_list *out, char **redirect_url, char **redirect_addr,
                           sd_error *err);

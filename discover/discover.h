@@ -63,12 +63,22 @@ typedef struct sd_discovery {
     sd_source_report *reports;
     size_t report_count;
     int64_t elapsed_ms;
-    sd_kept_session *kept;        /* with opts.keep_session; the caller may take it */
+    sd_kept_session *kept;        /* with opts.keep_session; the caller may take it
+                                     (setting kept to NULL; sd_kept_session_free) */
     struct sd_probe_set *probes;  /* the other probes, saying QUIT in the background */
 } sd_discovery;
 
+/* Runs discovery. addr and opts (and the presets) are borrowed for the
+ * call. *out is the caller's, initialised first, and freed with
+ * sd_discovery_free after success or failure. Returns 0, or -1 with err
+ * set when the resolver or the HTTP client cannot be set up (a bad
+ * --dns-server, libcurl failing); *out is then empty: no servers,
+ * reports, notes, session or probes. A source that fails is no failure:
+ * it shows in the reports. */
 int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_discovery *out,
                 sd_error *err);
+/* Frees everything the discovery holds (the kept session, unless taken,
+ * and the probes still saying QUIT, waited for) and leaves it empty. */
 void sd_discovery_free(sd_discovery *d);
 void sd_kept_session_free(sd_kept_session *k);
 

@@ -153,8 +153,10 @@ static void rank_guesses(run *r, probe_rank *rank)
 {
     for (int h = 0; h < GUESS_HOSTS; h++) {
         char *host = src_guess_host(r, h);
-        for (int p = 0; p < GUESS_PORTS; p++)
-            rank_probe(r, rank, host, src_guess_ports[p], SD_SEC_UNKNOWN, -1);
+        /* the well-known SMTP ports, in their table's order: 465, 587, 25 */
+        for (const sd_well_known_port *w = sd_well_known_ports; w->port; w++)
+            if (w->protocol == SD_PROTO_SMTP)
+                rank_probe(r, rank, host, w->port, SD_SEC_UNKNOWN, -1);
         free(host);
     }
 }

@@ -107,9 +107,9 @@ void src_preset_add(run *r, const sd_preset *p, slot where, unsigned source, boo
 void src_autoconfig_fetch(run *r, slot where, unsigned source, bool trusted_base, const char *url);
 void src_ispdb_fetch(run *r, slot where, unsigned source, bool trusted_base, const char *domain);
 
-/* The guesses, best first: each host name with each port. */
-enum { GUESS_HOSTS = 3, GUESS_PORTS = 3 };
-extern const int src_guess_ports[GUESS_PORTS];
+/* The guesses, best first: each host name with each well-known SMTP port
+ * (common/model.h). */
+enum { GUESS_HOSTS = 3 };
 char *src_guess_host(const run *r, int i);     /* the caller frees it */
 
 #endif

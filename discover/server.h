@@ -31,6 +31,9 @@ typedef struct sd_server {
     int order;              /* position within its best source, for stable ranking */
 } sd_server;
 
+/* A list owns its entries and every string in them: `= {0}` is empty, and
+ * sd_server_list_free frees all and leaves it empty. An sd_server on its
+ * own is its owner's, freed with sd_server_clear. */
 typedef struct sd_server_list {
     sd_server *items;
     size_t len, cap;

@@ -5,8 +5,6 @@
 
 #include "discover/run.h"
 
-const int src_guess_ports[GUESS_PORTS] = {465, 587, 25};
-
 char *src_guess_host(const run *r, int i)
 {
     const char *d = r->addr->domain;

@@ -44,9 +44,7 @@ static void on_mx(void *arg, const char *name, int type, const sd_dns_answer *an
     }
     char *mx = sd_xstrdup(ans->mx[0].host);
     sd_str_lower(mx);
-    size_t n = strlen(mx);
-    if (n && mx[n - 1] == '.')
-        mx[n - 1] = '\0';
+    mx[sd_dns_name_length(mx)] = '\0';
     r->out->mx_host = sd_xstrdup(mx);
     const char *dot = strchr(mx, '.');
     const char *parent = dot ? dot + 1 : mx;

@@ -38,9 +38,7 @@ static bool add_record(srv_ctx *c, const char *name, const sd_dns_answer *ans, c
         return false;
     char *host = sd_xstrdup(rec->target);
     sd_str_lower(host);
-    size_t n = strlen(host);
-    if (n && host[n - 1] == '.')
-        host[n - 1] = '\0';
+    host[sd_dns_name_length(host)] = '\0';
     sd_server s = {
         .protocol = c->protocol, .host = host, .port = rec->port,
         .security = c->security, .username = r->addr->address, .sources = SD_SRC_SRV,

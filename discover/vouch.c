@@ -30,13 +30,6 @@ const char *sd_registrable_domain(const char *name)
     return name ? psl_registrable_domain(public_suffixes(), name) : NULL;
 }
 
-/* A trailing dot, as DNS writes absolute names, changes nothing. */
-static size_t name_length(const char *s)
-{
-    size_t n = strlen(s);
-    return n && s[n - 1] == '.' ? n - 1 : n;
-}
-
 bool sd_host_in_registrable_domain(const char *host, const char *domain)
 {
     if (!host || !domain)
@@ -44,7 +37,7 @@ bool sd_host_in_registrable_domain(const char *host, const char *domain)
     const char *base = sd_registrable_domain(domain);
     if (!base)
         return false;             /* an address at a public suffix vouches for nothing */
-    size_t h = name_length(host), b = name_length(base);
+    size_t h = sd_dns_name_length(host), b = sd_dns_name_length(base);
     if (h < b || strncasecmp(host + h - b, base, b) != 0)
         return false;
     return h == b || host[h - b - 1] == '.';

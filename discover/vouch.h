@@ -34,7 +34,7 @@ typedef struct sd_host_facts {
  * NULL. */
 sd_vouch sd_vouch_for(const sd_host_facts *f, const sd_preset_db *presets);
 /* For JSON: "user", "preset", "ispdb", "authenticated", "own_domain"; NULL
- * for SD_VOUCH_NONE. */
+ * for SD_VOUCH_NONE. This and the phrase are static strings. */
 const char *sd_vouch_name(sd_vouch v);
 /* A phrase for people: "you named it", "a built-in provider preset" ... */
 const char *sd_vouch_phrase(sd_vouch v);

@@ -21,15 +21,18 @@ typedef struct sd_credentials {
 unsigned sd_auth_choose(unsigned offered, const sd_credentials *cred, unsigned forced);
 
 /* Runs the exchange; *final is the server's last reply (235 on success).
- * Returns 0 when a final reply came, -1 with *why when the dialogue broke. */
+ * Returns 0 when a final reply came, -1 with *why when the dialogue broke.
+ * *final is always initialised and the caller's: sd_smtp_reply_clear it
+ * after success or failure. cred is only read. */
 int sd_auth_run(sd_conn *c, unsigned mechanism, const sd_credentials *cred, sd_smtp_reply *final,
                 const char **why);
 
-/* The CRAM-MD5 answer (RFC 2195) to a server's base64 challenge, in base64,
- * or NULL when the challenge is not strict base64 or empty. */
+/* The CRAM-MD5 answer (RFC 2195) to a server's base64 challenge, in base64
+ * (a new string the caller frees), or NULL when the challenge is not strict
+ * base64 or empty. */
 char *sd_sasl_cram_md5_answer(const char *challenge_b64, const char *username, const char *password);
 
-/* Base64 helpers (RFC 4648); the result is a new string. Decoding is
+/* Base64 helpers (RFC 4648); the result is new, freed by the caller. Decoding is
  * strict (length, alphabet, padding) and returns NULL for anything else or
  * for text longer than SD_BASE64_MAX; the result is NUL-terminated. */
 enum { SD_BASE64_MAX = 16384 };

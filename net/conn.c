@@ -15,17 +15,41 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Each status once: its contract name, the finding of a connection that
+ * ended so, and how the diagnosis says it. ERROR and NOT_TRIED have no
+ * finding of their own: a host that could not be reached. */
+static const struct {
+    const char *code;
+    sd_finding finding;
+    const char *words;
+} tcp_statuses[] = {
+    [SD_TCP_OK] = {"ok", SD_F_TCP_OK, "connected"},
+    [SD_TCP_REFUSED] = {"refused", SD_F_TCP_REFUSED, "refused"},
+    [SD_TCP_TIMEOUT] = {"timeout", SD_F_TCP_TIMEOUT, "no answer (timed out)"},
+    [SD_TCP_UNREACHABLE] = {"unreachable", SD_F_TCP_UNREACHABLE, "no route to the host"},
+    [SD_TCP_RESET] = {"reset", SD_F_TCP_RESET, "reset"},
+    [SD_TCP_ERROR] = {"error", SD_F_TCP_UNREACHABLE, "no route to the host"},
+    [SD_TCP_NOT_TRIED] = {"not_tried", SD_F_TCP_UNREACHABLE, "no route to the host"},
+};
+
+static size_t tcp_status_index(sd_tcp_status s)
+{
+    return (size_t)s < sizeof tcp_statuses / sizeof *tcp_statuses ? (size_t)s : SD_TCP_ERROR;
+}
+
 const char *sd_tcp_status_code(sd_tcp_status s)
 {
-    switch (s) {
-    case SD_TCP_OK: return "ok";
-    case SD_TCP_REFUSED: return "refused";
-    case SD_TCP_TIMEOUT: return "timeout";
-    case SD_TCP_UNREACHABLE: return "unreachable";
-    case SD_TCP_RESET: return "reset";
-    case SD_TCP_NOT_TRIED: return "not_tried";
-    default: return "error";
-    }
+    return tcp_statuses[tcp_status_index(s)].code;
+}
+
+sd_finding sd_tcp_status_finding(sd_tcp_status s)
+{
+    return tcp_statuses[tcp_status_index(s)].finding;
+}
+
+const char *sd_tcp_status_words(sd_tcp_status s)
+{
+    return tcp_statuses[tcp_status_index(s)].words;
 }
 
 static sd_tcp_status status_from_errno(int e)
@@ -85,13 +109,19 @@ static sd_tcp_status overall(const sd_tcp_attempt *a, size_t n)
     return SD_TCP_ERROR;
 }
 
+void sd_conn_init(sd_conn *c)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    c->cancel_fd = -1;
+}
+
 sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, int timeout_ms,
                            sd_tcp_attempt *attempts, size_t *attempt_count)
 {
     int cancel_fd = c->cancel_fd;
     int64_t run_deadline = c->run_deadline;
-    memset(c, 0, sizeof *c);
-    c->fd = -1;
+    sd_conn_init(c);
     c->cancel_fd = cancel_fd;
     c->run_deadline = run_deadline;
     c->timeout_ms = timeout_ms;

@@ -39,30 +39,41 @@ typedef struct query {
     int partial_len;
 } query;
 
+/* Each status once: its short name, its finding in the diagnosis and a
+ * phrase for people. A refused query and a malformed answer are a failing
+ * DNS server to the user, as SERVFAIL is. */
+static const struct {
+    const char *name;
+    sd_finding finding;
+    const char *text;
+} dns_statuses[] = {
+    [SD_DNS_OK] = {"ok", SD_F_DNS_OK, "answered"},
+    [SD_DNS_NXDOMAIN] = {"nxdomain", SD_F_DNS_NXDOMAIN, "the name does not exist (NXDOMAIN)"},
+    [SD_DNS_NODATA] = {"no_address", SD_F_DNS_NO_ADDRESS, "the name exists but has no such record"},
+    [SD_DNS_SERVFAIL] = {"servfail", SD_F_DNS_SERVFAIL, "the DNS server failed to answer (SERVFAIL)"},
+    [SD_DNS_REFUSED] = {"servfail", SD_F_DNS_SERVFAIL, "the DNS server refused the query"},
+    [SD_DNS_TIMEOUT] = {"timeout", SD_F_DNS_TIMEOUT, "no DNS server answered"},
+    [SD_DNS_ERROR] = {"error", SD_F_DNS_SERVFAIL, "the DNS answer could not be read"},
+};
+
+static size_t dns_status_index(sd_dns_status s)
+{
+    return (size_t)s < sizeof dns_statuses / sizeof *dns_statuses ? (size_t)s : SD_DNS_ERROR;
+}
+
 const char *sd_dns_status_name(sd_dns_status s)
 {
-    switch (s) {
-    case SD_DNS_OK: return "ok";
-    case SD_DNS_NXDOMAIN: return "nxdomain";
-    case SD_DNS_NODATA: return "no_address";
-    case SD_DNS_SERVFAIL: return "servfail";
-    case SD_DNS_REFUSED: return "servfail";
-    case SD_DNS_TIMEOUT: return "timeout";
-    default: return "error";
-    }
+    return dns_statuses[dns_status_index(s)].name;
+}
+
+sd_finding sd_dns_status_finding(sd_dns_status s)
+{
+    return dns_statuses[dns_status_index(s)].finding;
 }
 
 const char *sd_dns_status_text(sd_dns_status s)
 {
-    switch (s) {
-    case SD_DNS_OK: return "answered";
-    case SD_DNS_NXDOMAIN: return "the name does not exist (NXDOMAIN)";
-    case SD_DNS_NODATA: return "the name exists but has no such record";
-    case SD_DNS_SERVFAIL: return "the DNS server failed to answer (SERVFAIL)";
-    case SD_DNS_REFUSED: return "the DNS server refused the query";
-    case SD_DNS_TIMEOUT: return "no DNS server answered";
-    default: return "the DNS answer could not be read";
-    }
+    return dns_statuses[dns_status_index(s)].text;
 }
 
 /* One entry of the list: ADDR, ADDR:PORT, [IPv6] or [IPv6]:PORT, appended

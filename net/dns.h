@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/finding.h"
+
 #include "common/error.h"
 #include "common/util.h"
 
@@ -52,11 +54,14 @@ typedef struct sd_dns_answer {
 typedef struct sd_resolver sd_resolver;
 
 /* Called once per query, from inside sd_resolver_process (or at once when
- * the query cannot be sent). The answer belongs to the resolver. */
+ * the query cannot be sent). The answer belongs to the resolver and lives
+ * only during the call: copy what you keep. */
 typedef void (*sd_dns_callback)(void *arg, const char *name, int type, const sd_dns_answer *answer);
 
 /* servers: NULL for the system configuration, else "ADDR[:PORT],..." as the
- * --dns-server option takes it. timeout_ms bounds each query. */
+ * --dns-server option takes it. timeout_ms bounds each query. Returns a
+ * resolver the caller frees with sd_resolver_free (NULL is fine), or NULL
+ * with err set. */
 sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err);
 void sd_resolver_free(sd_resolver *r);
 /* Whether a resolv.conf "options" line, or the value of RES_OPTIONS (the
@@ -87,11 +92,14 @@ void sd_resolver_cancel(sd_resolver *r);
 
 /* Reads a raw DNS answer of the given query type (what the callback gets
  * after c-ares); bounded to 64 records. Exposed for the fuzz harness. */
+/* Fills *a, the caller's, from a raw answer; a malformed one leaves
+ * status SD_DNS_ERROR. Either way sd_dns_answer_clear frees what it holds. */
 void sd_dns_answer_parse(int type, const unsigned char *buf, int len, sd_dns_answer *a);
 void sd_dns_answer_clear(sd_dns_answer *a);
 
-const char *sd_dns_status_name(sd_dns_status s);
-/* "timeout", "servfail"... as used in finding codes; "ok" for success. */
-const char *sd_dns_status_text(sd_dns_status s);   /* one phrase for people */
+/* The words for a status, from one table (static strings): */
+const char *sd_dns_status_name(sd_dns_status s);     /* "ok", "nxdomain", "timeout", "servfail", "error"... */
+sd_finding sd_dns_status_finding(sd_dns_status s);  /* the diagnosis's finding: SD_F_DNS_NXDOMAIN, ... */
+const char *sd_dns_status_text(sd_dns_status s);     /* one phrase for people */
 
 #endif

@@ -26,14 +26,19 @@ typedef struct sd_http_result {
     int64_t elapsed_ms;
 } sd_http_result;
 
+/* Called once per fetch. The result and its strings belong to the fetch and
+ * live only during the call: copy what you keep. */
 typedef void (*sd_http_callback)(void *arg, const sd_http_result *res);
 
 typedef struct sd_http sd_http;
 
-/* ca_file: extra trust anchors (PEM), or NULL. */
+/* ca_file: extra trust anchors (PEM), or NULL. The resolver is borrowed and
+ * must outlive the client. Returns a client the caller frees with
+ * sd_http_free, or NULL with err set. */
 sd_http *sd_http_new(sd_resolver *resolver, const char *ca_file, int timeout_ms, sd_error *err);
 void sd_http_free(sd_http *h);       /* pending fetches are dropped without callback */
 
+/* url and body are copied: the caller's strings may go at once. */
 void sd_http_get(sd_http *h, const char *url, sd_http_callback cb, void *arg);
 /* A POST with a body (Exchange Autodiscover). */
 void sd_http_post(sd_http *h, const char *url, const char *body, const char *content_type,

@@ -94,7 +94,7 @@ int sd_probe_add(sd_probe_set *p, const sd_session_request *req)
     slot->req.cancel_fd = p->cancel_pipe[0] >= 0 ? &p->cancel_pipe[0] : NULL;
     slot->req.on_connected = on_connected;
     slot->req.on_connected_arg = slot;
-    slot->session.conn.fd = -1;
+    sd_conn_init(&slot->session.conn);
     slot->start_ms = sd_now_ms();
     pthread_mutex_lock(&p->lock);
     size_t index = p->count++;

@@ -27,8 +27,9 @@ typedef struct sd_probe_set sd_probe_set;
 /* An empty set with room for `capacity` sessions. */
 sd_probe_set *sd_probe_new(size_t capacity);
 
-/* Starts a session for the request, copying what it needs of it. Returns
- * its index, or -1 when the set is full. */
+/* Starts a session for the request, copying its host and addresses (the
+ * TLS context is borrowed and must outlive the set). Returns its index, or
+ * -1 when the set is full. */
 int sd_probe_add(sd_probe_set *p, const sd_session_request *req);
 
 /* How many sessions were added. */
@@ -64,9 +65,11 @@ sd_probe_state sd_probe_outcome(const sd_probe_set *p, size_t i);
  * same host that connected, after how long (each from its own start). */
 void sd_probe_silence(const sd_probe_set *p, size_t i, int64_t *silent_ms, int *other_port,
                       int64_t *other_connect_ms);
+/* Session i, owned by the set: valid until it is taken or the set freed. */
 const sd_session *sd_probe_session(const sd_probe_set *p, size_t i);
 
-/* Moves ready session i, still open, into *into; the caller then owns it. */
+/* Moves ready session i, still open, into *into (which must hold nothing);
+ * the caller then owns it and ends it with sd_session_free. */
 void sd_probe_take(sd_probe_set *p, size_t i, sd_session *into);
 
 /* Closes every session not taken, each in its own thread; returns at once. */

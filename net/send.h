@@ -38,7 +38,7 @@ void sd_test_message_texts(const char *host, int port, sd_security security, con
                            char **subject, char **body);
 
 /* The message as it goes over the wire after DATA, dot-stuffed, ending in
- * CRLF.CRLF. A new string. */
+ * CRLF.CRLF. A new string the caller frees. */
 char *sd_message_build(const sd_message_spec *m, const char *message_id_domain);
 
 /* Returns 0 when the server answered every step (see res->stage for how far
@@ -48,9 +48,12 @@ char *sd_message_build(const sd_message_spec *m, const char *message_id_domain);
  * it. res is filled in either way; sd_send_result_clear lets go of it. */
 int sd_send_message(sd_conn *c, const sd_smtp_caps *caps, const sd_message_spec *m, sd_send_result *res,
                     const char **why);
+/* *res is always initialised and the caller's: sd_send_result_clear it
+ * after success or failure (it keeps the reply that stopped the send). */
 void sd_send_result_clear(sd_send_result *r);
 
-/* The queue id in a final "250" reply ("queued as 4Xyz", "id=1abc-..."). */
+/* The queue id in a final "250" reply ("queued as 4Xyz", "id=1abc-..."):
+ * a new string the caller frees, or NULL. */
 char *sd_queue_id(const char *reply_text);
 
 const char *sd_send_stage_name(sd_send_stage s);   /* "MAIL FROM", "RCPT TO", "DATA" */

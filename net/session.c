@@ -26,14 +26,8 @@ static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
             req->on_connected(req->on_connected_arg);
         return 0;
     }
-    static const sd_finding codes[] = {
-        [SD_TCP_REFUSED] = SD_F_TCP_REFUSED, [SD_TCP_TIMEOUT] = SD_F_TCP_TIMEOUT,
-        [SD_TCP_UNREACHABLE] = SD_F_TCP_UNREACHABLE, [SD_TCP_RESET] = SD_F_TCP_RESET,
-        [SD_TCP_ERROR] = SD_F_TCP_UNREACHABLE,
-    };
-    sd_finding code = s->tcp <= SD_TCP_ERROR && codes[s->tcp] ? codes[s->tcp] : SD_F_TCP_UNREACHABLE;
-    return fail(s, code, sd_xasprintf("connecting to %s port %d: %s", req->host, req->port,
-                                      sd_tcp_status_code(s->tcp)));
+    return fail(s, sd_tcp_status_finding(s->tcp),
+                sd_xasprintf("connecting to %s port %d: %s", req->host, req->port, sd_tcp_status_code(s->tcp)));
 }
 
 /* A failed try that the session goes on from (a handshake answered in
@@ -209,7 +203,7 @@ static int open_implicit(const sd_session_request *req, sd_session *s)
 /* Port 465 is the port assigned to SMTP with TLS from the first byte. */
 static bool tls_first_port(int port)
 {
-    return port == 465;
+    return sd_port_security(SD_PROTO_SMTP, port) == SD_SEC_TLS;
 }
 
 /* How long the client listens before a ClientHello may follow (see
@@ -290,8 +284,9 @@ static int open_listening(const sd_session_request *req, sd_session *s)
 int sd_session_open(const sd_session_request *req, sd_session *s)
 {
     memset(s, 0, sizeof *s);
-    s->conn.fd = -1;
-    s->conn.cancel_fd = req->cancel_fd ? *req->cancel_fd : -1;
+    sd_conn_init(&s->conn);
+    if (req->cancel_fd)
+        s->conn.cancel_fd = *req->cancel_fd;
     int64_t start = sd_now_ms();
     int rc = connect_tcp(req, s, false);
     if (rc == 0)
@@ -308,8 +303,7 @@ void sd_session_move(sd_session *to, sd_session *from)
     if (from->conn.transcript == &from->transcript)
         to->conn.transcript = &to->transcript;
     memset(from, 0, sizeof *from);
-    from->conn.fd = -1;
-    from->conn.cancel_fd = -1;
+    sd_conn_init(&from->conn);
 }
 
 void sd_session_close(sd_session *s)
@@ -336,6 +330,5 @@ void sd_session_free(sd_session *s)
     sd_tls_info_clear(&s->tls);
     sd_strlist_free(&s->transcript);
     memset(s, 0, sizeof *s);
-    s->conn.fd = -1;
-    s->conn.cancel_fd = -1;
+    sd_conn_init(&s->conn);
 }

@@ -74,13 +74,22 @@ typedef struct sd_session {
     int64_t elapsed_ms;
 } sd_session;
 
-/* Runs the session; returns 0 when ready, -1 with s->failure set. */
+/* Runs the session; returns 0 when ready, -1 with s->failure set. req and
+ * what it points to are only borrowed during the call (the cancel pipe
+ * must stay open for the session's life). *s is always initialised and the caller's: after a
+ * failure it holds what was seen (attempts, greeting, TLS, transcript,
+ * failure and detail) and may still hold an open connection, so it ends
+ * with sd_session_free either way. failure is a static string. */
 int sd_session_open(const sd_session_request *req, sd_session *s);
-/* Says QUIT (when the session is up) and closes. */
+/* Says QUIT (when the session is up) and closes; what the session
+ * recorded stays until sd_session_free. */
 void sd_session_close(sd_session *s);
+/* Closes and frees everything the session holds, leaving it empty (as
+ * sd_session_move leaves `from`); freeing it again does nothing. */
 void sd_session_free(sd_session *s);
 /* Hands a session (its connection and everything it holds) from one owner
- * to another; `from` is left empty, as if never opened. */
+ * to another; `from` is left empty, as if never opened. *to must hold
+ * nothing: it is overwritten, not freed. */
 void sd_session_move(sd_session *to, sd_session *from);
 
 #endif

@@ -54,13 +54,16 @@ typedef struct sd_tls_info {
 } sd_tls_info;
 
 /* ca_file: extra PEM trust anchors or NULL. min_version: TLS1_2_VERSION for
- * normal use, 0 to allow anything (to tell an old server from a broken one). */
+ * normal use, 0 to allow anything (to tell an old server from a broken one).
+ * Returns a context the caller frees with sd_tls_context_free, or NULL with
+ * err set (err may be NULL). */
 SSL_CTX *sd_tls_context_new(const char *ca_file, int min_version, sd_error *err);
 
 void sd_tls_context_free(SSL_CTX *ctx);
 
 /* Prepares an SSL object that records every verification problem into info
- * instead of stopping at the first. */
+ * instead of stopping at the first. The SSL is the caller's (SSL_free; an
+ * sd_conn owns it once TLS is up); info is borrowed and must outlive it. */
 SSL *sd_tls_new_session(SSL_CTX *ctx, const char *host, sd_tls_info *info);
 /* After a successful handshake: fills version, cipher, chain and name match. */
 void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info);
@@ -68,6 +71,9 @@ void sd_tls_describe(SSL *ssl, const char *host, sd_tls_info *info);
  * names host (DNS name or IP address) and how long it has left. */
 void sd_tls_summarize_certificate(X509 *cert, sd_cert_summary *s);
 void sd_tls_check_leaf(X509 *leaf, const char *host, sd_tls_info *info);
+/* An sd_tls_info is its owner's, `= {0}` is empty, and it owns every
+ * string and certificate summary in it: sd_tls_info_clear frees them all
+ * and leaves it empty, after success or failure alike. */
 void sd_tls_info_clear(sd_tls_info *info);
 
 #endif

@@ -11,9 +11,8 @@
 static void open_pair(sd_conn *c, int fds[2])
 {
     CHECK_INT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds), 0);
-    memset(c, 0, sizeof *c);
+    sd_conn_init(c);
     c->fd = fds[0];
-    c->cancel_fd = -1;
     c->timeout_ms = 500;
     c->in.limit = 2 * SD_MAX_LINE;
 }
