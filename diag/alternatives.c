@@ -66,7 +66,7 @@ void sd_find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL_CTX
             sd_resolver_lookup_host(resolver, p->servers[i].host, sd_dns_outcome_collect, &p->dns[i]);
         }
     }
-    sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+    sd_resolver_run(resolver, sd_step_deadline(req));
     size_t n = 0;
     size_t index[MAX_ALTERNATIVES];
     for (size_t i = 0; i < p->count; i++) {
@@ -81,6 +81,7 @@ void sd_find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL_CTX
          * ports tried on the off chance listen first (net/session.h). */
         q->speak_first = q->mode == SD_SEC_TLS && (p->servers[i].sources & ~SD_SRC_GUESS) != 0;
         q->timeout_ms = req->timeout_ms;
+        q->run_deadline = req->run_deadline;
         q->tls_ctx = ctx;
         index[n++] = i;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "diag/diag.h"
+#include "diag/internal.h"
 #include "net/http.h"
 
 enum { MAX_ISSUER_BYTES = 64 * 1024 };
@@ -75,7 +76,7 @@ static void fetch_issuer(const sd_diag_request *req, const char *url, sd_resolve
         return;
     }
     sd_http_get(http, url, on_issuer, f);
-    sd_http_run(http, sd_now_ms() + req->timeout_ms, NULL, NULL);
+    sd_http_run(http, sd_step_deadline(req), NULL, NULL);
     sd_http_free(http);
     if (!f->issuer && !f->why)
         f->why = sd_xstrdup("no answer in time");

@@ -216,6 +216,33 @@ void sd_session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_s
 
 /* ---- a second look -------------------------------------------------- */
 
+void sd_recode_run_deadline(sd_diag_result *r)
+{
+    for (size_t i = r->checks.len; i-- > 0;) {
+        sd_check *c = &r->checks.items[i];
+        if (c->status != SD_CHECK_FAIL)
+            continue;
+        if (c->code != SD_F_RUN_DEADLINE) {
+            c->code = SD_F_RUN_DEADLINE;
+            char *m = sd_xasprintf("the run's overall deadline ended this step: %s", c->message ? c->message : "");
+            free(c->message);
+            c->message = m;
+        }
+        return;
+    }
+}
+
+int64_t sd_step_deadline(const sd_diag_request *req)
+{
+    int64_t step = sd_now_ms() + req->timeout_ms;
+    return req->run_deadline > 0 && req->run_deadline < step ? req->run_deadline : step;
+}
+
+bool sd_run_deadline_passed(const sd_diag_request *req)
+{
+    return req->run_deadline > 0 && sd_now_ms() >= req->run_deadline;
+}
+
 /* Replaces the code and message of the failing tls check. */
 void sd_recode_tls_failure(sd_diag_result *r, sd_finding code, char *message)
 {

@@ -139,8 +139,9 @@ static void open_main_session(const sd_diag_request *req, const sd_session_reque
         sd_session_open(q, s);
         return;
     }
-    /* the probe's session: it is ours now */
+    /* the probe's session: it is ours now, and bound by our deadline */
     sd_session_move(s, req->open_session);
+    s->conn.run_deadline = q->run_deadline;
 }
 
 static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const sd_dns_outcome *dns,
@@ -149,7 +150,7 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const sd
     sd_session_request q = {
         .host = r->host, .addresses = &dns->addresses, .port = r->port,
         .mode = r->security, .speak_first = tls_said(req, r), .timeout_ms = req->timeout_ms, .tls_ctx = ctx,
-        .keep_transcript = true,
+        .keep_transcript = true, .run_deadline = req->run_deadline,
     };
     sd_session main_session, *s = &main_session;
     open_main_session(req, &q, s);
@@ -166,6 +167,8 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const sd
         explain_failed_handshake(req, r, &again);
     }
     sd_auth_and_send(req, r, s);
+    if (s->conn.run_expired)
+        sd_recode_run_deadline(r);
     r->reached_smtp = s->ready;
     r->auth_offered = s->caps.auth;
     for (size_t i = 0; i < s->transcript.len; i++)
@@ -207,9 +210,11 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
             dns.canonical = sd_xstrdup(req->open_canonical);
     } else {
         sd_resolver_lookup_host(resolver, req->host, sd_dns_outcome_collect, &dns);
-        sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+        sd_resolver_run(resolver, sd_step_deadline(req));
     }
     dns_check(req, r, &dns, resolver);
+    if (dns.status == SD_DNS_TIMEOUT && sd_run_deadline_passed(req))
+        sd_recode_run_deadline(r);
     if (dns.status == SD_DNS_OK) {
         r->canonical = dns.canonical;
         dns.canonical = NULL;

@@ -59,7 +59,9 @@ typedef struct sd_diag_request {
                                       because the gate keeps it back from this host */
     const char *send_to, *from, *reply_to, *bcc;   /* the test message */
     const char *dns_servers, *ca_file;
-    int timeout_ms;
+    int timeout_ms;                /* for each network step */
+    int64_t run_deadline;          /* sd_now_ms() time at which every network step ends
+                                      (run.deadline); 0: none */
     bool insecure, allow_plaintext_auth, keep_transcript;
     const sd_preset_db *presets;
     const sd_knowledge *knowledge;

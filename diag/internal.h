@@ -29,6 +29,14 @@ void sd_check_list_sort(sd_check_list *l);
 void sd_session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s);
 /* Gives the failing tls check another code and message (taken over). */
 void sd_recode_tls_failure(sd_diag_result *r, sd_finding code, char *message_owned);
+/* The run's deadline ended the step that the last failing check reports:
+ * it becomes run.deadline, in the same layer. */
+void sd_recode_run_deadline(sd_diag_result *r);
+/* When a network step begun now must end: its timeout, or the run's
+ * deadline when that comes first. */
+int64_t sd_step_deadline(const sd_diag_request *req);
+/* Whether the run's deadline has passed. */
+bool sd_run_deadline_passed(const sd_diag_request *req);
 
 /* diag/auth_send.c: the size limit, AUTH and the test message, on a session
  * that is ready (nothing otherwise). */

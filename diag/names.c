@@ -19,6 +19,7 @@
 
 #include "common/strbuf.h"
 #include "diag/diag.h"
+#include "diag/internal.h"
 #include "discover/vouch.h"
 #include "net/dns.h"
 
@@ -144,11 +145,11 @@ static char *confirmed_reverse_name(const sd_diag_request *req, const sd_diag_re
         return NULL;
     reverse_lookup rl = {.status = SD_DNS_TIMEOUT};
     sd_resolver_lookup_ptr(resolver, r->peer, on_ptr, &rl);
-    sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+    sd_resolver_run(resolver, sd_step_deadline(req));
     for (size_t i = 0; i < rl.names.len; i++)
         sd_resolver_lookup_host(resolver, rl.names.items[i], on_forward, &rl.forward[i]);
     if (rl.names.len)
-        sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+        sd_resolver_run(resolver, sd_step_deadline(req));
     char *found = NULL;
     for (size_t i = 0; i < rl.names.len && !found; i++)
         if (certificate_covers(&r->tls, rl.names.items[i]) && sd_strlist_contains_i(&rl.forward[i], r->peer))

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "diag/diag.h"
+#include "diag/internal.h"
 #include "discover/vouch.h"
 #include "net/dns.h"
 
@@ -115,7 +116,7 @@ void sd_explain_missing_host(const sd_diag_request *req, const char *host, sd_re
         if (own[i].name)
             sd_resolver_lookup_host(resolver, own[i].name, on_lookup, &own[i]);
     if (known.name || own[0].name || own[1].name)
-        sd_resolver_run(resolver, sd_now_ms() + req->timeout_ms);
+        sd_resolver_run(resolver, sd_step_deadline(req));
     /* Only an answer is evidence: a witness that merely ran out of time
      * (a slow or busy resolver) says nothing about the first answer. */
     bool witness_denied = known.status == SD_DNS_NXDOMAIN || known.status == SD_DNS_NODATA ||

@@ -229,6 +229,8 @@ static int wait_conn(sd_conn *c, short events, int64_t deadline)
             c->cancelled = true;
             return -1;
         }
+        if (rc == 0)
+            continue;           /* the time is up: said above, with which deadline it was */
         return rc < 0 ? -1 : rc;
     }
 }

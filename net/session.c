@@ -287,6 +287,7 @@ int sd_session_open(const sd_session_request *req, sd_session *s)
     sd_conn_init(&s->conn);
     if (req->cancel_fd)
         s->conn.cancel_fd = *req->cancel_fd;
+    s->conn.run_deadline = req->run_deadline;
     int64_t start = sd_now_ms();
     int rc = connect_tcp(req, s, false);
     if (rc == 0)

@@ -51,6 +51,8 @@ typedef struct sd_session_request {
     SSL_CTX *tls_ctx;
     bool keep_transcript;
     const int *cancel_fd;         /* optional: readable means give up at once */
+    int64_t run_deadline;         /* optional (sd_now_ms() time): no step waits past it, and
+                                     conn.run_expired then says the run's deadline ended it */
     void (*on_connected)(void *arg);  /* optional: called once TCP is up */
     void *on_connected_arg;
 } sd_session_request;

@@ -19,7 +19,7 @@ class SmtpBehaviour:
     def __init__(self, mode="starttls", name="mail.lab.test", greeting=None, auth="PLAIN LOGIN",
                  extra_caps=None, cert=None, tls_min=None, tls_max=None, users=None, tokens=None,
                  auth_reply=None, mail_reply=None, rcpt_reply=None, data_reply=None, auth_before_tls=False,
-                 cram_challenge=None, greeting_delay=0):
+                 cram_challenge=None, greeting_delay=0, reply_delay=0):
         # starttls | tls | plain | http | silent | reset | inject (STARTTLS,
         # its reply followed in the same write by plaintext replies, as a
         # man in the middle injects them: see INJECTED)
@@ -43,6 +43,9 @@ class SmtpBehaviour:
         # seconds of silence before the greeting, as sendmail's greet_pause,
         # Exim's connect delay or a busy server keep a client waiting
         self.greeting_delay = greeting_delay
+        # seconds before each reply to a command: a server that answers every
+        # line just before the client's step timeout
+        self.reply_delay = reply_delay
         self.messages = []                  # (mail_from, [rcpts], data) accepted
 
     def ssl_context(self):
@@ -161,6 +164,8 @@ class SmtpServers:
             line = raw.decode("latin-1").rstrip("\r\n")
             lines.append(line)
             verb = line.split(" ", 1)[0].upper()
+            if b.reply_delay:
+                await asyncio.sleep(b.reply_delay)
             if verb in ("EHLO", "HELO"):
                 caps = list(b.extra_caps)
                 if b.mode in ("starttls", "inject") and not tls:

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+"""One deadline for the run's network work: a server that answers every
+line just before the step timeout cannot stretch a run. The deadline is
+three times --timeout (cli/main.c); the step that it ends is reported as
+run.deadline, in its own layer, and the exit status is 1."""
+import os
+
+from lab import Lab
+from smtpd import SmtpBehaviour
+
+SLOW_IP = "127.0.13.1"
+TIMEOUT = 2                 # seconds; the lab stretches it under valgrind
+USER, PASSWORD = "kim@deadline.test", "slow but steady 42"
+
+
+def world(lab):
+    lab.host("slow.deadline.test", SLOW_IP)
+    cert = lab.cert_for("slow.deadline.test")
+    # each reply 80 % of the step timeout: no step times out, but greeting,
+    # EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA and the message would
+    # take about seven times the timeout in all
+    delay = Lab.seconds(TIMEOUT) * 0.8
+    lab.smtp(SLOW_IP, 587, SmtpBehaviour("starttls", name="slow.deadline.test", cert=cert,
+                                         users={USER: PASSWORD}, greeting_delay=delay, reply_delay=delay))
+
+
+def test_a_server_that_answers_just_in_time_cannot_stretch_the_run(lab):
+    path = os.path.join(lab.dir, "deadline-password")
+    with open(path, "w") as f:
+        f.write(PASSWORD + "\n")
+    r = lab.run("diag", "--json", "--timeout", str(TIMEOUT), "--host", "slow.deadline.test", "--port", "587",
+                "--security", "starttls", "--user", USER, "--password-file", path,
+                "--send-to", "someone@deadline.test")
+    assert r.json is not None, r
+    d = r.json["diagnosis"]
+    assert (r.rc, d["status"], d["code"]) == (1, "fail", "run.deadline"), (d, r.json["checks"])
+    ended = [c for c in r.json["checks"] if c["code"] == "run.deadline"]
+    assert len(ended) == 1 and ended[0]["layer"] in ("tls", "smtp", "auth", "send"), r.json["checks"]
+    assert ended[0]["status"] == "fail", ended
+    assert not [c for c in r.json["checks"] if c["code"] == "send.ok"], "the message was not sent"
+    # the run ended at its deadline (3 x 2 s), not after all its steps (~14 s)
+    assert r.elapsed < Lab.seconds(10), f"{r.elapsed:.1f}s"
