@@ -87,7 +87,7 @@ static void print_help(sd_command cmd)
     const char *common =
         "  --json                one JSON document on stdout\n"
         "  --dns-server A[:P],.. ask these DNS servers    --ca-file FILE  extra CAs (PEM)\n"
-        "  --timeout SECONDS     bound for one network step (default 10; a run, 3 times it)\n"
+        "  --timeout SECONDS     bound for one network step (default 10); a run: 3x\n"
         "  --insecure            certificate problems are warnings, not failures\n"
         "  --user NAME           the login (default: the address or the provider's form)\n"
         "  --password-file FILE, --password-stdin, env SMTPDOCTOR_PASSWORD: the password\n"
