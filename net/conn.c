@@ -30,6 +30,9 @@ static const struct {
     [SD_TCP_RESET] = {"reset", SD_F_TCP_RESET, "reset"},
     [SD_TCP_ERROR] = {"error", SD_F_TCP_UNREACHABLE, "no route to the host"},
     [SD_TCP_NOT_TRIED] = {"not_tried", SD_F_TCP_UNREACHABLE, "no route to the host"},
+    [SD_TCP_NO_DESCRIPTORS] = {"no_descriptors", SD_F_TCP_UNREACHABLE,
+                               "not tried: this computer has no file descriptor left for another connection "
+                               "(run fewer at once with -j, or raise 'ulimit -n')"},
 };
 
 static size_t tcp_status_index(sd_tcp_status s)
@@ -60,6 +63,7 @@ static sd_tcp_status status_from_errno(int e)
     case ENETUNREACH: case EHOSTUNREACH: case EADDRNOTAVAIL: case EAFNOSUPPORT: case ENETDOWN:
         return SD_TCP_UNREACHABLE;
     case ECONNRESET: return SD_TCP_RESET;
+    case EMFILE: case ENFILE: return SD_TCP_NO_DESCRIPTORS;
     default: return SD_TCP_ERROR;
     }
 }
@@ -100,7 +104,7 @@ static int start_connect(const char *address, int port, sd_tcp_status *status)
 /* The overall verdict when no address connected: the most telling one. */
 static sd_tcp_status overall(const sd_tcp_attempt *a, size_t n)
 {
-    static const sd_tcp_status order[] = {SD_TCP_RESET, SD_TCP_TIMEOUT, SD_TCP_REFUSED,
+    static const sd_tcp_status order[] = {SD_TCP_NO_DESCRIPTORS, SD_TCP_RESET, SD_TCP_TIMEOUT, SD_TCP_REFUSED,
                                           SD_TCP_UNREACHABLE, SD_TCP_ERROR};
     for (size_t o = 0; o < sizeof order / sizeof *order; o++)
         for (size_t i = 0; i < n; i++)

@@ -22,6 +22,7 @@ typedef enum sd_tcp_status {
     SD_TCP_RESET,
     SD_TCP_ERROR,
     SD_TCP_NOT_TRIED,        /* another address connected first */
+    SD_TCP_NO_DESCRIPTORS,   /* this process (or system) has no file descriptor left */
 } sd_tcp_status;
 
 enum { SD_MAX_ATTEMPTS = 8, SD_MAX_LINE = 4096 };

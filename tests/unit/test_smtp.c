@@ -1,5 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -132,7 +134,40 @@ static void test_foreign_protocols(void)
     CHECK(sd_smtp_foreign_protocol("220 mail.example.com ESMTP") == NULL);
 }
 
+/* Out of file descriptors (-j too high for 'ulimit -n'): a connection
+ * says so, instead of "error" or "no route to the host". */
+static void test_no_descriptors_is_said(void)
+{
+    struct rlimit saved, low;
+    CHECK_INT(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int fill[64], n = 0;
+    int probe = open("/dev/null", O_RDONLY);
+    CHECK(probe >= 0);
+    low = saved;
+    low.rlim_cur = (rlim_t)probe + 32;       /* a little room above what is open now */
+    close(probe);
+    CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+    while (n < 64 && (fill[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    sd_strlist addresses = {0};
+    sd_strlist_add(&addresses, "127.0.0.1");
+    sd_conn c;
+    sd_conn_init(&c);
+    sd_tcp_attempt attempts[SD_MAX_ATTEMPTS];
+    size_t count = 0;
+    sd_tcp_status st = sd_conn_open(&c, &addresses, 9, 500, attempts, &count);
+    while (n > 0)
+        close(fill[--n]);
+    setrlimit(RLIMIT_NOFILE, &saved);
+    CHECK_INT(st, SD_TCP_NO_DESCRIPTORS);
+    CHECK_STR(sd_tcp_status_code(st), "no_descriptors");
+    CHECK(strstr(sd_tcp_status_words(st), "file descriptor") != NULL);
+    sd_conn_close(&c);
+    sd_strlist_free(&addresses);
+}
+
 TEST_LIST(smtp_tests) = {
+    {"smtp: running out of file descriptors is said", test_no_descriptors_is_said},
     {"smtp: multi-line EHLO and capabilities", test_multiline_reply},
     {"smtp: enhanced status codes", test_enhanced_codes},
     {"smtp: malformed, endless and silent replies", test_bad_replies},

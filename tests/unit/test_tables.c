@@ -16,7 +16,7 @@
 
 static void test_tcp_status_words(void)
 {
-    for (int s = SD_TCP_OK; s <= SD_TCP_NOT_TRIED; s++) {
+    for (int s = SD_TCP_OK; s <= SD_TCP_NO_DESCRIPTORS; s++) {
         CHECK(sd_tcp_status_code(s) != NULL);
         CHECK(strncmp(sd_finding_code(sd_tcp_status_finding(s)), "tcp.", 4) == 0);
         CHECK(sd_tcp_status_words(s) != NULL);
