@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Speed and memory figures (a report, never a pass/fail test), measured in
 the lab's network namespace:
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* discover --batch: many addresses, -j of them at once, one JSON document
  * per line in the order of the input, a bad line reported as an error record
  * without stopping the rest. Each address is one independent discovery (its

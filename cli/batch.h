@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smtpdoctor discover --batch FILE: one JSON document per input line. */
 #ifndef SD_CLI_BATCH_H
 #define SD_CLI_BATCH_H

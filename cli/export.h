@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The suggested settings in the user's own format, so that nothing has to be
  * retyped: an application's SMTP form, msmtp, Thunderbird's autoconfig,
  * mutt, git send-email, a Postfix relay, environment variables. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Debian's libcurl pulls in GnuTLS (through librtmp and libldap) although
  * smtpdoctor never speaks RTMP or LDAP and does its TLS with OpenSSL. GnuTLS
  * initialises itself when it is loaded, which costs every run about 0.8 MiB

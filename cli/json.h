@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A small JSON writer for the --json document: it quotes every string, so
  * no server text or user input can break the document. */
 #ifndef SD_CLI_JSON_H

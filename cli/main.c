@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* smtpdoctor: finds out how an email account should send mail and, when
  * sending fails, says why and what to change. This file only dispatches:
  * every network step lives in the library (discover/, diag/, net/). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The command line: commands, options and their checks. Bad usage is one
  * line on stderr and exit status 2. */
 #ifndef SD_CLI_OPTIONS_H

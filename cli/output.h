@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Printing results for people (text, colour on a terminal unless NO_COLOR)
  * and for programs (--json). */
 #ifndef SD_CLI_OUTPUT_H

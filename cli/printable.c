@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "cli/printable.h"
 
 #include "common/text.h"

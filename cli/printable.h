@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What smtpdoctor prints cannot act: before any output, every text that
  * came from outside (server replies, certificate names, documents, DNS,
  * the transcript) is made valid UTF-8 without control characters, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Secrets from the user (a password or an OAuth2 token) and questions on
  * the terminal. A secret is read a byte at a time into one buffer of fixed
  * size and wiped when freed; once one is read, the process cannot be dumped

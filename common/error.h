@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one error model of smtpdoctor: a function that can fail returns -1 (or
  * NULL) and, when the caller passed an sd_error, leaves one sentence in it
  * saying what went wrong, fit to be shown to the user as is. */

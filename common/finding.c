@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one table of findings (common/finding.h). Rows are indexed by the
  * enum, so a finding without a row has no code and the unit test that walks
  * the enum says which. */

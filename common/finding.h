@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Findings: what a check observed, as the contract names it ("tcp.timeout").
  * Every layer passes findings as this enum; the code string, the layer, the
  * usual status and whether other settings are worth probing after it are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "common/ini.h"
 
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The one reader of smtpdoctor's data files (presets, finding rules,
  * interception CAs): "[section]" headers, "key = value" lines, '#' comments.
  * Keys may repeat; the callback sees every line in order. */

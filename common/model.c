@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "common/model.h"
 
 #include <stdlib.h>

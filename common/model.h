@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The vocabulary shared by every module: how a server is secured, which
  * protocol it speaks and which SASL mechanisms it takes, with their contract
  * spellings. Where a setting came from is common/source.h. Every name

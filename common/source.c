@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "common/source.h"
 
 #include <stddef.h>

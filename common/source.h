@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The sources of discovery in one table: for each, its bit in an SD_SRC_*
  * mask, its contract name, the phrase people read, its ranking tier and
  * preference, and whether its word is trusted. A source is an enumerator

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "common/strbuf.h"
 
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A growable byte buffer with a hard size limit, for everything read from
  * the network: no peer can make it grow past `limit`. `= {0}` is an empty
  * buffer without a limit. The buffer owns data: sd_buf_free frees it (and

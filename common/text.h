@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Text from outside (server replies, certificates, documents, DNS) made
  * safe to show: valid UTF-8, and no control character that a terminal
  * would act on (cursor movement, OSC 52 clipboard writes, bells). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "common/util.h"
 
 #include <ctype.h>

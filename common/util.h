@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small helpers every module uses: allocation that never returns NULL,
  * strings, a monotonic clock and a list of strings.
  *

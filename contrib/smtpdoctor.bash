@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bash completion for smtpdoctor
 _smtpdoctor() {
     local cur prev words cword

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Other settings of the same server, and those discovery found: when the
  * settings fail to connect, they are probed at once (one thread each, as
  * discovery's probes), so the remedy can name settings that do work. The

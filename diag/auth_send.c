@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The auth and send layers: the login through the credential gate
  * (diag/gate.h), the size limit the EHLO announced, and the test message,
  * each with its check; a refusal is explained by the reply rules of the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What is wrong with a server's certificate, in the words of the finding
  * codes. OpenSSL reports the problems of the chain as it verifies it; the
  * order of the codes below is the order in which they matter to the user: an

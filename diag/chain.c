@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A server that sends its certificate without the intermediate one: the
  * certificate names where its issuer can be fetched (Authority Information
  * Access, caIssuers). Browsers fetch it and say nothing; most mail programs

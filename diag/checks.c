@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The checks of a diagnosis: the list and its order, and the checks a
  * session yields for the tcp, tls (with the certificate) and smtp layers.
  * Who owns what: diag/diag.h (sd_check) and diag/internal.h. */

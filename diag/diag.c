@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The diagnosis, put together (diag/diag.h): the settings the user left out
  * inferred, the host looked up, the session run and turned into checks
  * (diag/checks.c), the login and the test message (diag/auth_send.c), a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The diagnosis: given the settings a user has (host, port, security, login),
  * check them layer by layer (dns, tcp, tls with the certificate, smtp, auth,
  * send), then name the one root cause to fix first and its remedy. When the

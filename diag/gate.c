@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "diag/gate.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The credential gate: the one place that decides whether a password or an
  * OAuth2 token may go to an SMTP session, and the only code that starts the
  * AUTH exchange (net/auth.c's sd_auth_run is called from gate.c alone; a

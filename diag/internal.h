@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the files of diag/ share among themselves; the module's interface is
  * diag/diag.h. Every function here adds to a result it is given (its checks,
  * tried servers, working setting), which then owns what was added. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Which host names smtpdoctor may put in front of the user, and what a
  * certificate for a foreign name means on a known provider's server.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The root cause: the first failing check in layer order (else the first
  * warning), with its summary and remedy rendered from the knowledge data for
  * the person at the SMTP form. Every failing or warning check gets its own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* "Did you mean smtp.gmail.com?": the known SMTP host closest to a name that
  * does not exist, by edit distance with transpositions. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "discover/address.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Parsing and validating an email address the user typed: dot-atom or quoted
  * local parts, upper case, a trailing dot, internationalised domains
  * (converted to their ASCII form with libidn2) and the length limits of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "discover/autoconfig.h"
 
 #include <stdlib.h>

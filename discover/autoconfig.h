@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Thunderbird's autoconfig format (config-v1.1.xml, also what the ISPDB
  * serves) and Exchange's POX Autodiscover response, read into server
  * candidates. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One discovery run: every source starts at once on one event loop, in the
  * order of the starters table; when they have answered (or the deadline
  * passed), merge.c merges, probes and ranks what they named. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Discovery: from an email address to ranked SMTP (and IMAP/POP3) settings.
  *
  * Every source starts at once on one event loop (c-ares and libcurl multi):

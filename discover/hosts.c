@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The host cache of a run and the probes started early: every host a
  * source names is resolved once, and an SMTP server's probe starts as soon
  * as its host has resolved, while slower sources are still being asked. */

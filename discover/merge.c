@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The end of a run: the slots are merged in their fixed order, every
  * candidate is probed (or, when no source named an SMTP server, the
  * guesses are), and the candidates are ranked. */

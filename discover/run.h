@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The inside of one discovery run (discover/discover.c): the state every
  * source adapter shares and the few calls they make on it. Not a public
  * header: only the files of discover/ include it.

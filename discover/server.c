@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "discover/server.h"
 
 #include <stdlib.h>

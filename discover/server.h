@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A server candidate (one way to reach a mail server: host, port, security,
  * login form) and the list that merges and ranks them. Every source of
  * discovery produces sd_server values; the list merges the ones several

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sources "autoconfig", "wellknown" and "ispdb": Thunderbird's autoconfig
  * documents, from the domain's autoconfig host, from its .well-known path
  * (https, and http as Thunderbird does) and from the central ISPDB. They

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Source "autodiscover": Exchange Autodiscover (the POX protocol), posted
  * to autodiscover.<domain> and to the domain itself, and to the host its
  * _autodiscover._tcp SRV record names; redirects are followed twice. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Source "guess": when no source named an SMTP server, the usual host
  * names of the domain are probed on the usual ports (discover/merge.c). At
  * the start their names are only resolved, in case they are needed. */

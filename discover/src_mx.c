@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Source "mx": the MX tells who runs the mail of a custom domain. Its
  * parent domain and registrable domain (public suffix list) are looked up
  * in the presets, their autoconfig host and the ISPDB, as Thunderbird

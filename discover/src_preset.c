@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Source "preset": the built-in provider presets, by the address's domain.
  * Answers at once, before anything goes out on the network. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Source "srv": the domain's RFC 6186 / RFC 8314 SRV records for
  * submission, IMAP and POP3. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "discover/vouch.h"
 
 #include <libpsl.h>

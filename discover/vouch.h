@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who vouches for a host name: the third rule of the credential policy
  * (doc: CONTRACT "Credential policy"), and the rule for host names suggested
  * to the user. A host is vouched for when the user named it, when it is a

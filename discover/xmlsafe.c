@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "discover/xmlsafe.h"
 
 #include <libxml/parser.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reading untrusted XML (autoconfig and Autodiscover documents) with libxml2
  * so that it can do no harm: no network, no external entities, no entity
  * expansion, a size limit, and text read only from text nodes. */

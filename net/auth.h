@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SMTP AUTH (RFC 4954) on an open session: PLAIN, LOGIN, CRAM-MD5, XOAUTH2
  * and OAUTHBEARER. Secrets never reach the transcript (it shows
  * "<redacted>") and are wiped from our buffers after use. */

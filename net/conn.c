@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/conn.h"
 
 #include <arpa/inet.h>

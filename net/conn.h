@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A TCP connection, optionally with TLS on it, where every operation is
  * bounded by a deadline and every read by a size limit. Connecting tries all
  * addresses of a host at once and classifies each failure (refused, timeout,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Asynchronous DNS through c-ares: SRV, MX and address look-ups that all run
  * at once on one channel, each answer classified the way the diagnosis needs
  * it (NXDOMAIN, no data, SERVFAIL, timeout) and marked authenticated when the

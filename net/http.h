@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* HTTP(S) fetches with libcurl's multi interface, all at once, driven by one
  * loop together with the DNS resolver. Every host name, also those of
  * redirects, is resolved through our c-ares resolver, so --dns-server applies

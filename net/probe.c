@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/probe.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A set of SMTP sessions, one thread each: discovery's candidates and the
  * diagnosis's alternatives.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/send.h"
 
 #include <ctype.h>

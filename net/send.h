@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The test message: MAIL FROM, RCPT TO (To and Bcc), DATA with a proper
  * RFC 5322 message, on an open (and usually authenticated) session. */
 #ifndef SD_NET_SEND_H

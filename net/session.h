@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* An SMTP session up to the point where AUTH or MAIL could follow: TCP to
  * every address, implicit TLS or the plaintext greeting, EHLO, STARTTLS and
  * EHLO again. It records what each step showed and names the first failure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SMTP dialogue (RFC 5321): replies, EHLO capabilities and commands.
  * This is the only SMTP reader of the program; probing, AUTH and test send
  * all go through it. Replies are bounded in line count and size. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/tls.h"
 
 #include <arpa/inet.h>

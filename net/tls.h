@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* TLS with OpenSSL: one client context per run (system store plus --ca-file),
  * and what a handshake shows: protocol, cipher, every certificate problem of
  * the chain, whether the name matches, and the chain itself. */

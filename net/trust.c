@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "net/trust.h"
 
 #include <openssl/asn1.h>

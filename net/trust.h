@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The process's trust anchors: the system's store, plus the user's
  * --ca-file, read once and shared by every TLS context, ours and curl's. */
 #ifndef SD_NET_TRUST_H

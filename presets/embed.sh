@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Turns data files into one C string constant, so that the presets and the
 # diagnosis knowledge are compiled into the binary and answer offline.
 # usage: embed.sh SYMBOL FILE... > out.c

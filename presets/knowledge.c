@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "presets/knowledge.h"
 
 #include <stdlib.h>

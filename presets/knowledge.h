@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What smtpdoctor knows about findings: the summary and remedy of each
  * finding, and the certificate authorities of products that intercept
  * TLS. Data files in presets/knowledge/, compiled into the binary. The files

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "presets/preset.h"
 
 #include <dirent.h>

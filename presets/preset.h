@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The provider presets: what we know about a mail provider (its domains, the
  * MX hosts that give it away behind a custom domain, its servers, username
  * form, auth methods, status and the hint a user must read first).

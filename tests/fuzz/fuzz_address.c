@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The address parser and placeholder expansion, on any bytes. */
 #include <stdint.h>
 #include <stdlib.h>

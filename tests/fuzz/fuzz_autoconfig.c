@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The autoconfig (config-v1.1.xml) and Autodiscover readers. */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the program does with a server's certificate: the summary it shows
  * (names, issuer, dates, key, AIA), the host-name match and the verdict
  * with its suggested host and interception check. The input is a host name,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the program does with raw DNS answers (SRV, MX, A, AAAA). */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The export writers, which put user data (host names from documents, the
  * username, the address) into other programs' syntax. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The data-file reader (user preset files are read from disk) and the
  * classification of server replies with their enhanced codes. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The AUTH exchange as a hostile server drives it: the input is what the
  * server says (challenges, multi-line replies, garbage), fed through a real
  * socket to each mechanism in turn; and the SASL decoders on their own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SMTP reply reader and EHLO capability parser, fed through a real
  * socket as a server would send the bytes. */
 #include <stdint.h>

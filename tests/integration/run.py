@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Runs the integration tests in the lab, inside a network namespace of
 their own (created here with `unshare --net`, so nothing outside loopback
 is ever reached), and prints "integration: N passed, N failed"."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """AUTH and the test send: each mechanism, each password source, the
 providers' own refusals, every auth and send code of the contract, and the
 proof that the password never shows up anywhere."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The diagnosis, one fault at a time, each made for real in the lab: a
 filtered port, a refused one, a reset, certificates that are expired, not yet
 valid, self-signed, for another host, without their intermediate, from an

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Discovery, one source at a time and together, in the lab.
 
 Each domain of the world below publishes its settings through one source

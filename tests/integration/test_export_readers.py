@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Exports are read by programs that run commands or expand variables:
 msmtp hands passwordeval to a shell, a shell sources the env file, git
 config lines are shell commands, neomutt expands backquotes and $ in double

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The settings in the user's own format (checked by msmtp and xmllint where
 they exist, and read back by smtpdoctor itself), batch discovery, and
 output fit for a terminal and for a pipe."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The credential gate: the password goes only where it is safe, and each
 time it is held back the result says why.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Hostile and broken peers: each run must end within its bounds with a
 clear finding, no crash, and a peak memory under 64 MiB."""
 import os

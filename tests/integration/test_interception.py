@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Interception by products that really appear: each lab server presents a
 certificate issued by a CA that carries a product's name as that product
 writes it (O and OU included; both spellings of Avast's root, "Avast" and the

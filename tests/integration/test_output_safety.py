@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """What smtpdoctor prints cannot act: a server whose greeting and EHLO
 carry terminal control sequences (an OSC 52 clipboard write, cursor
 movement, a bell, a C1 CSI) and bytes that are not UTF-8 (a Latin-1

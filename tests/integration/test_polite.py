@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Probing politely: wherever a plaintext greeting is possible, smtpdoctor
 listens first, and sends a TLS ClientHello only after a measured silence.
 A server that greets late on purpose is still a plaintext server; a port

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Against a real MTA: Postfix for submission with Dovecot SASL, delivering
 to maildirs. A healthy run passes every layer; the test message arrives and
 is read back; Postfix's own refusals get their codes, and remedies that fit

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Remedies that fit the server: a provider's advice only for replies of its
 own servers (the same words from another provider's server or an unknown one
 get the generic advice), Microsoft's refusals of a password told apart by

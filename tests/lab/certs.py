@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Certificates for the lab, made at test time with the openssl command:
 a root CA, an intermediate CA, and leaf certificates signed by the
 intermediate (or by other issuers, to provoke certificate faults)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A small DNS responder for the answers dnsmasq will not give: SERVFAIL,
 and answers with the DNSSEC AD bit set (as a validating resolver would).
 It speaks real DNS over UDP on its own loopback address."""

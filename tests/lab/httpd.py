@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The lab's web server: http on port 80 and https on port 443 of one
 address, answering by Host header and path from a table of routes, and
 recording every request so tests can check what was asked."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The smtpdoctor test lab: a real DNS server (dnsmasq), a web server for
 autoconfig documents and a fake central ISPDB, and scripted SMTP servers, all
 on loopback addresses inside a network namespace that the test run creates.

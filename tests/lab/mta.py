@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """A real MTA in the lab: Postfix for submission on 587 (STARTTLS required)
 and 465 (implicit TLS), optionally on 25 too (an MX's smtpd, STARTTLS not
 offered), Dovecot for SASL authentication, delivery to a maildir per user.

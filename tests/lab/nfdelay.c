@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nfdelay: holds every packet of one NFQUEUE queue for a fixed time, then
  * lets it through. It stands in for `tc netem delay`, which this kernel
  * lacks. The lab sends loopback's outgoing packets to the queue:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Scripted SMTP servers for the lab: plaintext with STARTTLS, implicit TLS,
 plain, and the misbehaving kinds (an HTTP server on an SMTP port, a refusing
 greeting, silence, plaintext injected behind the STARTTLS reply, a malformed

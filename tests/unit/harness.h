@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A minimal unit-test harness: each test is a function; a failed check
  * reports its file, line and the values, and the run ends with the line
  * "N passed, N failed". */

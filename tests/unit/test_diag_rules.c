@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include <openssl/x509_vfy.h>
 #include <stdlib.h>
 #include <unistd.h>

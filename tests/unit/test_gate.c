@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The credential gate, as a table: every combination of what the
  * certificate showed, who named the host, whether the resolver's AD bit
  * counts, whether STARTTLS was clean, the user's flags and the answer at the

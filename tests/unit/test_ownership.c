@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who owns what at the seams: an empty connection, a session handed from
  * one owner to another, and a result that is empty after a failure. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The table of discovery sources (common/source.c): a source added to the
  * enum without a complete row fails here, not as a source named NULL and
  * ranked as a guess. */

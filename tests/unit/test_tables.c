@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The mappings written once and read everywhere: each status, port and
  * name has one row, and every row is complete. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Text from outside made printable: UTF-8 sequences, control characters. */
 #include <stdlib.h>
 
