@@ -6,6 +6,7 @@
 
 #include "cli/export.h"
 #include "cli/output.h"
+#include "presets/snapshot.h"
 
 sd_style sd_style_for(FILE *f)
 {
@@ -58,6 +59,10 @@ void sd_json_server(sd_json *j, const sd_server *s, const char *address)
     sd_json_kv_bool(j, "verified", s->verified);
     if (s->provider_id)
         sd_json_kv_string(j, "provider", s->provider_id);
+    /* the date of the built-in ISPDB copy that named it, so that a reader
+     * knows the answer is that old and not the live database's */
+    if (s->from_snapshot)
+        sd_json_kv_string(j, "ispdb_snapshot", sd_ispdb_snapshot_date());
     if (s->probe_note)
         sd_json_kv_string(j, "note", s->probe_note);
     sd_json_object_end(j);
@@ -183,6 +188,24 @@ static const char *state_word(const sd_style *st, const sd_server *s, char *buf,
     return buf;
 }
 
+/* Settings that only the built-in knowledge gave, and that no probe could
+ * confirm (no DNS, no network, or --no-probe): said in plain words, with
+ * the date of that knowledge where it has one. */
+static void text_offline(const sd_style *st, const sd_cli *cli, const sd_discovery *d)
+{
+    const sd_server *b = &d->servers.items[0];
+    bool built_in = b->from_snapshot || (b->provider_id && (b->sources & (SD_SRC_PRESET | SD_SRC_MX)));
+    if (b->verified || !built_in || !(b->unresolved || !cli->probe))
+        return;
+    const char *checked = cli->probe ? "could not be checked from here" : "were not checked (--no-probe)";
+    if (b->from_snapshot)
+        printf("\n  %sThese settings come from the built-in knowledge (the Thunderbird ISPDB as of %s)\n"
+               "  and %s.%s\n", st->yellow, sd_ispdb_snapshot_date(), checked, st->reset);
+    else
+        printf("\n  %sThese settings come from the built-in knowledge (the preset for %s)\n"
+               "  and %s.%s\n", st->yellow, d->provider ? d->provider->name : b->provider_id, checked, st->reset);
+}
+
 static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
 {
     char state[64];
@@ -193,7 +216,8 @@ static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
     printf("  Username      %s\n", b->username ? b->username : cli->address.address);
     printf("  Auth          ");
     text_auth(b->auth);
-    printf("\n  Found by      %s%s\n", sd_source_label(sd_source_primary(b->sources)),
+    printf("\n  Found by      %s%s%s%s\n", sd_source_label(sd_source_primary(b->sources)),
+           b->from_snapshot ? ", the built-in copy of " : "", b->from_snapshot ? sd_ispdb_snapshot_date() : "",
            b->trusted ? "" : " (not authenticated: check it before you trust it with a password)");
     printf("  Check         %s%s%s\n", state_word(st, b, state, sizeof state),
            b->probe_note ? ": " : "", b->probe_note ? b->probe_note : "");
@@ -213,6 +237,7 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
                    "  smtpdoctor diag --host SERVER %s\n", cli->address.address);
     } else {
         text_best(&st, cli, &d->servers.items[0]);
+        text_offline(&st, cli, d);
     }
     if (cli->quiet)
         return;

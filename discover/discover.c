@@ -24,11 +24,12 @@ enum { SOURCE_CONNECT_PATIENCE_MS = 2000 };
 enum { TICK_GAP_MS = 400 };
 
 /* Every source's start, in the order they go out: the presets answer at
- * once; DNS questions go before HTTP ones, whose connections need DNS
+ * once, and the built-in ISPDB snapshot when they did not; DNS questions go before HTTP ones, whose connections need DNS
  * first. A new source adds its start here (and its row in
  * common/source.c). */
 static source_start_fn *const starters[] = {
     src_preset_start,
+    src_snapshot_start,
     src_srv_start,
     src_mx_start,
     src_autoconfig_start,

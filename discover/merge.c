@@ -8,6 +8,19 @@
 
 #include "discover/run.h"
 #include "net/session.h"
+#include "presets/snapshot.h"
+
+/* The built-in ISPDB snapshot counts only when the live source it copies
+ * named nothing: the live database may be newer, and a server it no longer
+ * lists must not come back from the copy. */
+static void replace_snapshot(run *r, slot live, slot copy, const char *who)
+{
+    if (!r->found[live].len || !r->found[copy].len)
+        return;
+    sd_server_list_free(&r->found[copy]);
+    sd_strlist_add_owned(&r->out->notes, sd_xasprintf("%s answered: its servers replace the built-in ISPDB of %s",
+                                                      who, sd_ispdb_snapshot_date()));
+}
 
 static void merge_sources(run *r)
 {
@@ -17,6 +30,8 @@ static void merge_sources(run *r)
         sd_server_list_free(&r->found[SLOT_AC_HTTP]);
     if (r->found[SLOT_WK_HTTPS].len)
         sd_server_list_free(&r->found[SLOT_WK_HTTP]);
+    replace_snapshot(r, SLOT_ISPDB, SLOT_ISPDB_SNAPSHOT, "the live ISPDB");
+    replace_snapshot(r, SLOT_MX, SLOT_MX_SNAPSHOT, "the provider behind the MX");
     for (int i = 0; i < SLOT_COUNT; i++)
         sd_server_list_merge(&r->out->servers, &r->found[i]);
 }
@@ -62,15 +77,33 @@ static void apply_probe(run *r, const sd_session *s, int target, const probe_key
     }
 }
 
+/* Whether some name of this run resolved: then the DNS works, and an
+ * NXDOMAIN is the name's own. */
+static bool dns_works(const run *r)
+{
+    for (size_t i = 0; i < r->host_count; i++)
+        if (r->hosts[i].done && r->hosts[i].status == SD_DNS_OK)
+            return true;
+    return false;
+}
+
 static void mark_unresolvable(run *r)
 {
+    bool dns_answers = dns_works(r);
     for (size_t i = 0; i < r->out->servers.len; i++) {
         sd_server *c = &r->out->servers.items[i];
         const host_entry *h = run_find_host(r, c->host);
         if (c->protocol != SD_PROTO_SMTP || !h || !h->done || h->status == SD_DNS_OK)
             continue;
         c->unresolved = true;
-        if (c->provider_id) {
+        bool known = c->provider_id || c->from_snapshot;
+        if (known && h->status == SD_DNS_NXDOMAIN && dns_answers) {
+            /* Other names resolve, so the DNS works and this name does not
+             * exist (any more): a server another source named and a probe
+             * verified must rank above it. */
+            c->probe_failed = true;
+            c->probe_note = sd_xasprintf("%s does not exist (NXDOMAIN), while other names resolve", c->host);
+        } else if (known) {
             /* The provider's server exists: the look-up failing says more
              * about this network's DNS than about the provider. */
             c->probe_note = sd_xasprintf("%s does not resolve from here (%s)", c->host,

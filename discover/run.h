@@ -30,10 +30,12 @@ enum { MAX_HOSTS = 128, MAX_PROBES = 24 };
 enum { PROBE_ROOM = MAX_PROBES + 8 };
 
 /* Where a source's servers go, so that results are merged in a fixed order
- * whatever order the network answered in (the order of this enum). */
+ * whatever order the network answered in (the order of this enum). The
+ * built-in ISPDB snapshot has slots of its own beside the live ISPDB's and
+ * the MX's, as what the live sources say replaces it (merge.c). */
 typedef enum slot {
     SLOT_PRESET, SLOT_SRV, SLOT_AC_HTTPS, SLOT_AC_HTTP, SLOT_WK_HTTPS, SLOT_WK_HTTP,
-    SLOT_ISPDB, SLOT_AUTODISCOVER, SLOT_MX, SLOT_COUNT
+    SLOT_ISPDB, SLOT_ISPDB_SNAPSHOT, SLOT_AUTODISCOVER, SLOT_MX, SLOT_MX_SNAPSHOT, SLOT_COUNT
 } slot;
 
 typedef struct run run;
@@ -99,12 +101,19 @@ void run_finish(run *r);
 /* ---- the sources (discover/src_*.c), started in discover.c ---------- */
 
 typedef void source_start_fn(run *r);
-source_start_fn src_preset_start, src_srv_start, src_mx_start, src_autoconfig_start,
+source_start_fn src_preset_start, src_snapshot_start, src_srv_start, src_mx_start, src_autoconfig_start,
     src_wellknown_start, src_ispdb_start, src_autodiscover_start, src_guess_start;
 
 /* Shared between sources: the MX source looks the provider behind the MX
  * up in the presets, its autoconfig host and the ISPDB. */
 void src_preset_add(run *r, const sd_preset *p, slot where, unsigned source, bool authenticated);
+/* Every server of a preset (or of a snapshot section), each a copy of
+ * `base` with the server's own facts (discover/src_preset.c). */
+void src_preset_servers(run *r, const sd_preset *p, slot where, const sd_server *base);
+/* Adds the snapshot's section for the provider behind the MX (its parent
+ * or registrable domain), when no preset knew it; its name, or NULL when
+ * the snapshot does not know it either (discover/src_snapshot.c). */
+const char *src_snapshot_add_for_mx(run *r, const char *parent, const char *base, bool authenticated);
 void src_autoconfig_fetch(run *r, slot where, unsigned source, bool trusted_base, const char *url);
 void src_ispdb_fetch(run *r, slot where, unsigned source, bool trusted_base, const char *domain);
 

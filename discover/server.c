@@ -74,6 +74,7 @@ static void merge_into(sd_server *into, const sd_server *s)
     into->sources |= s->sources;
     into->trusted = into->trusted || s->trusted;
     into->ispdb_named = into->ispdb_named || s->ispdb_named;
+    into->from_snapshot = into->from_snapshot || s->from_snapshot;
     if (s->vouch != SD_VOUCH_NONE && (into->vouch == SD_VOUCH_NONE || s->vouch < into->vouch))
         into->vouch = s->vouch;
     into->verified = into->verified || s->verified;
@@ -118,6 +119,16 @@ static int effective_tier(const sd_server *s)
     return s->demoted && tier < below_known ? below_known : tier;
 }
 
+/* Whether a source's answer is a list the provider ordered by preference:
+ * an autoconfig or ISPDB document (Thunderbird takes its first server), a
+ * preset (written from the provider's help page), or those of the provider
+ * behind the MX. SRV records, Autodiscover and guesses state no such
+ * order: there implicit TLS goes first, as RFC 8314 recommends. */
+static bool states_order(unsigned src)
+{
+    return src & (SD_SRC_AUTOCONFIG | SD_SRC_WELLKNOWN | SD_SRC_ISPDB | SD_SRC_PRESET | SD_SRC_MX);
+}
+
 static int compare_servers(const void *pa, const void *pb)
 {
     const sd_server *a = pa, *b = pb;
@@ -129,6 +140,17 @@ static int compare_servers(const void *pa, const void *pb)
     int ta = effective_tier(a), tb = effective_tier(b);
     if (ta != tb)
         return ta - tb;
+    /* the provider's own order, within the answer of one source that
+     * states one (a probe that saw a server fail has already put it last);
+     * only a server without any encryption goes after the encrypted ones
+     * whatever its place */
+    if (sa == sb && states_order(sa)) {
+        bool plain_a = a->security == SD_SEC_PLAIN, plain_b = b->security == SD_SEC_PLAIN;
+        if (plain_a != plain_b)
+            return plain_a ? 1 : -1;
+        if (a->order != b->order)
+            return a->order - b->order;
+    }
     int ra = security_rank(a->security), rb = security_rank(b->security);
     if (ra != rb)
         return ra - rb;

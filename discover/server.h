@@ -22,6 +22,7 @@ typedef struct sd_server {
     unsigned sources;       /* SD_SRC_* mask of every source that named it */
     bool trusted;           /* named by at least one authenticated source */
     bool ispdb_named;       /* an ISPDB document fetched over https named it */
+    bool from_snapshot;     /* the built-in ISPDB snapshot named it (not the live ISPDB) */
     sd_vouch vouch;         /* who vouches for the host (set by discovery before ranking) */
     bool unresolved;        /* its host name did not resolve in this run */
     bool demoted;           /* ranked below the known providers' hosts (see rank) */
@@ -46,8 +47,11 @@ typedef struct sd_server_list {
  * false, adding nothing, for an unsafe host name or a port out of range. */
 bool sd_server_list_add(sd_server_list *l, const sd_server *s);
 /* Orders the list best first: working before failed, then the source tier
- * (what the domain publishes, presets and ISPDB, MX-based, guesses), then
- * implicit TLS before STARTTLS before plain, then the source's own order.
+ * (what the domain publishes, presets and ISPDB, MX-based, guesses); within
+ * one source that states the provider's order (autoconfig, .well-known,
+ * ISPDB, presets, MX-based), that order, a server without encryption last;
+ * otherwise implicit TLS before STARTTLS before plain, then the source's
+ * preference and its own order.
  * A host nothing vouches for (vouch NONE) never outranks a preset or ISPDB
  * host that resolves: it goes below them, whatever source named it. */
 void sd_server_list_rank(sd_server_list *l);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Source "mx": the MX tells who runs the mail of a custom domain. Its
  * parent domain and registrable domain (public suffix list) are looked up
- * in the presets, their autoconfig host and the ISPDB, as Thunderbird
- * does; what they name is trusted only when the MX answer was validated. */
+ * in the presets (else in the built-in ISPDB snapshot), their autoconfig
+ * host and the ISPDB, as Thunderbird does; what they name is trusted only
+ * when the MX answer was validated. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,12 +58,18 @@ static void on_mx(void *arg, const char *name, int type, const sd_dns_answer *an
         r->out->provider = p;
         r->out->provider_via_mx = true;
     }
-    if (p)
-        src_preset_add(r, p, SLOT_MX, SD_SRC_MX, ans->authenticated);
-    run_report(r, SD_SRC_MX, name, p != NULL, ans->elapsed_ms, "best MX %s%s%s", mx,
-               p ? ": provider " : "", p ? p->name : "");
     /* a domain that runs its own mail server has no provider to look up */
-    if (!sd_str_ieq(base, r->addr->domain) && !sd_str_ieq(parent, r->addr->domain))
+    bool elsewhere = !sd_str_ieq(base, r->addr->domain) && !sd_str_ieq(parent, r->addr->domain);
+    const char *known = NULL;
+    if (p) {
+        src_preset_add(r, p, SLOT_MX, SD_SRC_MX, ans->authenticated);
+        known = p->name;
+    } else if (elsewhere) {
+        known = src_snapshot_add_for_mx(r, parent, base, ans->authenticated);
+    }
+    run_report(r, SD_SRC_MX, name, known != NULL, ans->elapsed_ms, "best MX %s%s%s%s", mx,
+               known ? ": provider " : "", known ? known : "", known && !p ? " (built-in ISPDB)" : "");
+    if (elsewhere)
         fetch_provider_documents(r, parent, base, ans->authenticated);
     free(mx);
 }

@@ -5,22 +5,33 @@
 
 #include "discover/run.h"
 
-/* A preset's servers, named by `source` (the MX source adds the presets of
- * the provider behind the MX). */
-void src_preset_add(run *r, const sd_preset *p, slot where, unsigned source, bool authenticated)
+/* A preset's servers, each a copy of `base` (its source, trust and marks)
+ * with the preset's host, port, security, login form and auth. */
+void src_preset_servers(run *r, const sd_preset *p, slot where, const sd_server *base)
 {
     for (size_t i = 0; i < p->server_count; i++) {
         const sd_preset_server *ps = &p->servers[i];
-        sd_server s = {
-            .protocol = ps->protocol, .host = ps->host, .port = ps->port,
-            .security = ps->security, .auth = p->auth, .sources = source,
-            .trusted = sd_source_trusted(source, authenticated), .order = (int)i,
-            .provider_id = p->id,
-        };
+        sd_server s = *base;
+        s.protocol = ps->protocol;
+        s.host = ps->host;
+        s.port = ps->port;
+        s.security = ps->security;
+        s.auth = p->auth;
+        s.order = (int)i;
         s.username = sd_address_expand(r->addr, p->username, NULL);
         run_add_found(r, where, &s);
         free(s.username);
     }
+}
+
+/* A preset's servers, named by `source` (the MX source adds the presets of
+ * the provider behind the MX). */
+void src_preset_add(run *r, const sd_preset *p, slot where, unsigned source, bool authenticated)
+{
+    sd_server base = {
+        .sources = source, .trusted = sd_source_trusted(source, authenticated), .provider_id = p->id,
+    };
+    src_preset_servers(r, p, where, &base);
 }
 
 void src_preset_start(run *r)

@@ -498,11 +498,11 @@ def test_default_command_on_a_healthy_domain(lab):
 def test_default_command_reuses_the_probe(lab):
     """The diagnosis goes on in the session discovery's probe opened: one
     connection to the best server, not two."""
-    before = [x for x in lab.smtp_servers.sessions if x[0] == "127.0.0.12" and x[1] == 465]
+    before = [x for x in lab.smtp_servers.sessions if x[0] == "127.0.0.12" and x[1] == 587]
     r = lab.run("--json", "--timeout", "3", "user@ac.test")
-    after = [x for x in lab.smtp_servers.sessions if x[0] == "127.0.0.12" and x[1] == 465]
-    assert (r.json["settings"]["port"], r.json["diagnosis"]["status"]) == (465, "ok"), r.json["diagnosis"]
-    assert len(after) - len(before) == 1, f"{len(after) - len(before)} connections to smtp.ac.test:465"
+    after = [x for x in lab.smtp_servers.sessions if x[0] == "127.0.0.12" and x[1] == 587]
+    assert (r.json["settings"]["port"], r.json["diagnosis"]["status"]) == (587, "ok"), r.json["diagnosis"]
+    assert len(after) - len(before) == 1, f"{len(after) - len(before)} connections to smtp.ac.test:587"
 
 
 def test_default_command_text(lab):

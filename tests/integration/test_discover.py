@@ -41,7 +41,8 @@ def world(lab):
     lab.srv("_imaps._tcp.srv.test", "mail.srv.test", 993)
     smtp_pair(lab, "mail.srv.test", "127.0.0.11")
 
-    # the domain's own autoconfig host, listing STARTTLS before SSL
+    # the domain's own autoconfig host, listing STARTTLS before SSL: the
+    # provider's order is kept (both ports work)
     lab.route("https", "autoconfig.ac.test", "/mail/config-v1.1.xml",
               body=autoconfig(("smtp.ac.test", 587, "STARTTLS"), ("smtp.ac.test", 465, "SSL"),
                               username="%EMAILLOCALPART%"))
@@ -163,11 +164,12 @@ def test_srv_records(lab):
 def test_autoconfig_host(lab):
     r = discover(lab, "jane.doe@ac.test")
     s = r.json["settings"]
-    assert (s["host"], s["port"], s["security"], s["source"]) == ("smtp.ac.test", 465, "tls", "autoconfig"), s
+    assert (s["host"], s["port"], s["security"], s["source"]) == ("smtp.ac.test", 587, "starttls", "autoconfig"), \
+        "the document's first server, as the provider ordered them"
     assert s["trusted"] is True and s["verified"] is True, s
     assert s["username"] == "jane.doe", "the document's username form (%EMAILLOCALPART%) is used"
     assert s["auth"] == ["PLAIN", "LOGIN"], s["auth"]
-    assert smtp_candidates(r)[1] == ("smtp.ac.test", 587, "starttls")
+    assert smtp_candidates(r)[1] == ("smtp.ac.test", 465, "tls")
     asked = lab.web.requests_for("autoconfig.ac.test", "/mail/config-v1.1.xml")
     assert any(q[0] == "https" and "emailaddress=jane.doe%40ac.test" in q[4] for q in asked), asked
 
@@ -347,8 +349,8 @@ def test_unreachable_dns_server(lab):
 def test_text_output(lab):
     r = lab.run("discover", "-v", "user@ac.test")
     assert r.rc == 0, r
-    assert "SMTP server   smtp.ac.test" in r.out and "Port          465" in r.out, r.out
-    assert "Encryption    SSL/TLS" in r.out
+    assert "SMTP server   smtp.ac.test" in r.out and "Port          587" in r.out, r.out
+    assert "Encryption    STARTTLS" in r.out
     assert "Sources" in r.out and "autoconfig" in r.out
     assert "\033[" not in r.out, "no colour when not on a terminal"
 

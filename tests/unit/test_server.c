@@ -54,7 +54,12 @@ static void test_ranking(void)
                             "preset.example", "mx.example", "guess.example", "imap.example"};
     for (size_t i = 0; i < 8; i++)
         CHECK_STR(l.items[i].host, expect[i]);
-    CHECK_INT(l.items[3].port, 465);      /* implicit TLS before STARTTLS */
+    /* within one source that states an order, the provider's order: its
+     * STARTTLS server listed first stays first... */
+    CHECK_INT(l.items[3].port, 587);
+    /* ...but a server without encryption (plain.example, listed first)
+     * goes after the encrypted one (ac.example); between sources, implicit
+     * TLS first (srv.example before ac.example) */
     /* a candidate whose probe failed goes behind those that work */
     l.items[0].probe_failed = true;
     sd_server_list_rank(&l);
@@ -78,7 +83,7 @@ static void test_invalid_entries_are_dropped(void)
 
 TEST_LIST(server_tests) = {
     {"server: candidates several sources agree on are one", test_merge_same_endpoint},
-    {"server: ranking by source tier, security and order", test_ranking},
+    {"server: ranking by source tier, the provider's order and security", test_ranking},
     {"server: invalid entries are dropped", test_invalid_entries_are_dropped},
     {NULL, NULL},
 };
