@@ -82,6 +82,9 @@ static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
  * before the step timeout cannot stretch a run. Time spent waiting for the
  * person (a trust question, a password prompt) is not counted. */
 enum { RUN_BUDGET_STEPS = 3 };
+/* After this long at a prompt, the probe's session may have been dropped
+ * as idle (some servers wait 30 s for the next command): open a new one. */
+enum { PROMPT_IDLE_MS = 15000 };
 static int64_t run_started_ms;
 
 static int64_t run_deadline(const sd_cli *cli, int64_t person_ms)
@@ -192,13 +195,6 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     req.security = best->security;
     req.username = cli->user ? cli->user : best->username ? best->username : cli->address.address;
     req.alternatives = &d.servers;
-    /* The probe of the best candidate is still open: go on from there. */
-    if (d.kept && sd_str_ieq(d.kept->host, best->host) && d.kept->port == best->port &&
-        d.kept->session.ready && (best->security == SD_SEC_UNKNOWN || best->security == d.kept->session.detected)) {
-        req.open_session = &d.kept->session;
-        req.open_addresses = &d.kept->addresses;
-        req.open_canonical = d.kept->canonical;
-    }
     req.host_sources = best->sources;
     req.host_authenticated = best->trusted;
     req.host_ispdb_named = best->ispdb_named;
@@ -206,15 +202,32 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     int64_t asking = sd_now_ms();
     req.trust_answer = ask_trust(cli, best);
     char *prompted = NULL;
+    bool asked = false;
     if (cli->password_prompt_pending && !(best->vouch == SD_VOUCH_NONE && !cli->trust_discovered &&
                                           req.trust_answer != SD_GATE_YES)) {
-        char *prompt = sd_xasprintf("Password for %s: ", cli->user);
+        char *prompt = sd_xasprintf("Password for %s (Enter: do not check the login): ", req.username);
         prompted = sd_terminal_ask_secret(prompt);
         free(prompt);
+        asked = true;
+        if (prompted && !*prompted) {          /* Enter: the login is not checked */
+            sd_secret_free(prompted);
+            prompted = NULL;
+        }
         req.password = prompted;
     }
-    req.password_not_asked = cli->password_prompt_pending && !prompted;
-    req.run_deadline = run_deadline(cli, sd_now_ms() - asking);
+    req.password_not_asked = cli->password_prompt_pending && !asked;
+    int64_t person_ms = sd_now_ms() - asking;
+    req.run_deadline = run_deadline(cli, person_ms);
+    /* The probe of the best candidate is still open: go on from there,
+     * unless the person took long enough at the prompt for the server to
+     * drop an idle client; then a fresh session is opened. */
+    if (d.kept && sd_str_ieq(d.kept->host, best->host) && d.kept->port == best->port &&
+        d.kept->session.ready && (best->security == SD_SEC_UNKNOWN || best->security == d.kept->session.detected) &&
+        person_ms < PROMPT_IDLE_MS) {
+        req.open_session = &d.kept->session;
+        req.open_addresses = &d.kept->addresses;
+        req.open_canonical = d.kept->canonical;
+    }
     sd_diag_result r;
     sd_error err;
     progress(cli, "checking", best->host);

@@ -479,16 +479,22 @@ static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
             return usage_error("SMTPDOCTOR_PASSWORD is set but empty: no password");
         cli->password = *env_password;
         *env_password = NULL;
-    } else if (!cli->password && cli->user && isatty(STDIN_FILENO) && !cli->oauth2_token &&
-               cli->command != SD_CMD_DISCOVER && cli->command != SD_CMD_PRESETS) {
-        /* smtpdoctor ADDRESS asks once it knows the server, after the trust
-         * question of the credential gate; diag asks now */
+    } else if (!cli->password && !cli->oauth2_token && isatty(STDIN_FILENO) &&
+               (cli->command == SD_CMD_DEFAULT || (cli->command == SD_CMD_DIAG && cli->user))) {
+        /* A login is what fails most often, so on a terminal the password is
+         * asked for: by smtpdoctor ADDRESS once it knows the server and its
+         * username form, after the trust question of the credential gate;
+         * by diag now. An empty answer skips the login check. */
         if (cli->command == SD_CMD_DEFAULT) {
             cli->password_prompt_pending = true;
         } else {
-            char *prompt = sd_xasprintf("Password for %s: ", cli->user);
+            char *prompt = sd_xasprintf("Password for %s (Enter: do not check the login): ", cli->user);
             cli->password = sd_terminal_ask_secret(prompt);
             free(prompt);
+            if (cli->password && !*cli->password) {
+                sd_secret_free(cli->password);
+                cli->password = NULL;
+            }
         }
     }
     return 0;

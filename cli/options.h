@@ -29,8 +29,8 @@ typedef struct sd_cli {
     char *batch;         /* discover --batch FILE ('-' for stdin) */
     int jobs;            /* -j N */
     bool trust_discovered;
-    bool password_prompt_pending;  /* --user on a terminal without a password: ask after
-                                      discovery and the trust question */
+    bool password_prompt_pending;  /* smtpdoctor ADDRESS on a terminal without a password:
+                                      ask after discovery and the trust question */
     char *host;          /* diag */
     int port;            /* diag; 0 = infer */
     int host_port;       /* diag: the port of --host HOST:PORT, as swaks takes it; 0 = none */

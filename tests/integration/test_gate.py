@@ -488,6 +488,33 @@ def test_question_comes_before_the_password_prompt(lab):
     assert not auth_lines(lab, ELSEWHERE_IP, since)
 
 
+def test_the_default_command_asks_for_the_password_without_user(lab):
+    """On a terminal, smtpdoctor ADDRESS with no password and no --user asks
+    for one once it knows the server (a login is what fails most often),
+    names the username it will use, and tries it; Enter skips the login."""
+    since = mark(lab)
+    t = Terminal(lab, "--timeout", "3", "user@own.test")
+    try:
+        found = t.read_until(["Password for user@own.test"], 10)
+        assert found, f"no password prompt; the terminal showed:\n{t.text}"
+        t.type(PASSWORD + "\n")
+        rc = t.finish()
+    finally:
+        t.close()
+    assert PASSWORD not in t.text, "the password must never be printed"
+    assert rc == 0 and auth_lines(lab, OWN_IP, since), (rc, t.text)
+    since = mark(lab)
+    t = Terminal(lab, "--timeout", "3", "user@own.test")
+    try:
+        assert t.read_until(["Password for user@own.test"], 10), t.text
+        t.type("\n")
+        rc = t.finish()
+    finally:
+        t.close()
+    assert not auth_lines(lab, OWN_IP, since), "Enter skips the login"
+    assert rc == 0, (rc, t.text)
+
+
 # -- I: hygiene -----------------------------------------------------------------
 
 def test_empty_or_directory_password_file_is_a_usage_error(lab):
