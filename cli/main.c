@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/printable.h"
+#include "cli/progress.h"
 #include "cli/secret.h"
 #include "diag/gate.h"
 #include "discover/discover.h"
@@ -20,33 +21,6 @@
 #include "net/trust.h"
 #include "presets/knowledge.h"
 #include "presets/preset.h"
-
-/* A progress line on stderr while the network work runs, only on a terminal
- * and never in --json or -q mode; cleared when the result is printed. */
-static bool progress_wanted(const sd_cli *cli)
-{
-    return isatty(STDERR_FILENO) && !cli->json && !cli->quiet;
-}
-
-static int progress_width;
-
-/* Plain text and a carriage return, no escape codes: clearing overwrites
- * the line with blanks. */
-static void progress(const sd_cli *cli, const char *what, const char *target)
-{
-    if (progress_wanted(cli)) {
-        progress_width = fprintf(stderr, "\rsmtpdoctor: %s %s ...", what, target);
-        fflush(stderr);
-    }
-}
-
-static void progress_done(const sd_cli *cli)
-{
-    if (progress_wanted(cli) && progress_width > 0) {
-        fprintf(stderr, "\r%*s\r", progress_width, "");
-        progress_width = 0;
-    }
-}
 
 /* Discovery for the address on the command line; -1 after saying why. */
 static int discover_address(const sd_cli *cli, const sd_preset_db *presets, bool keep_session,
@@ -58,9 +32,9 @@ static int discover_address(const sd_cli *cli, const sd_preset_db *presets, bool
         .keep_session = keep_session, .keep_transcript = keep_session && cli->verbose,
     };
     sd_error err;
-    progress(cli, "looking up the settings of", cli->address.address);
+    sd_progress_start(cli, "looking up the settings of", cli->address.address);
     int found = sd_discover(&cli->address, &opts, d, &err);
-    progress_done(cli);
+    sd_progress_done();
     if (found < 0)
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
     return found;
@@ -146,9 +120,12 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
     req.security_typed = cli->security != SD_SEC_UNKNOWN;
     sd_diag_result r;
     sd_error err;
-    progress(cli, "checking", req.host);
+    char *checking = sd_xasprintf("%s port %d", req.host, req.port ? req.port : sd_security_default_port(SD_PROTO_SMTP, req.security));
+    sd_progress_start(cli, "checking", checking);
+    free(checking);
+    req.on_step = sd_progress_step;
     int done = sd_diagnose(&req, &r, &err);
-    progress_done(cli);
+    sd_progress_done();
     if (done < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         return SD_EXIT_USAGE;
@@ -230,9 +207,12 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     }
     sd_diag_result r;
     sd_error err;
-    progress(cli, "checking", best->host);
+    char *checking = sd_xasprintf("%s port %d", best->host, best->port);
+    sd_progress_start(cli, "checking", checking);
+    free(checking);
+    req.on_step = sd_progress_step;
     int done = sd_diagnose(&req, &r, &err);
-    progress_done(cli);
+    sd_progress_done();
     if (done < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         sd_discovery_free(&d);

@@ -192,6 +192,7 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
     sd_smtp_reply reply;
     const char *why = NULL;
     int64_t start = sd_now_ms();
+    sd_diag_step(req, "logging in");
     int rc = sd_gate_login(host_vouch(req, r), &policy, s, mech, &cred, &reply, &why, &verdict);
     bool ok = false;
     sd_check *c;
@@ -287,6 +288,7 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     sd_send_result res;
     const char *why = NULL;
     int64_t start = sd_now_ms();
+    sd_diag_step(req, "sending the test message");
     int rc = sd_send_message(&s->conn, &s->caps, &m, &res, &why);
     sd_situation situation = situation_of(r, &s->caps);
     sd_check *c;

@@ -239,6 +239,12 @@ int64_t sd_step_deadline(const sd_diag_request *req)
     return req->run_deadline > 0 && req->run_deadline < step ? req->run_deadline : step;
 }
 
+void sd_diag_step(const sd_diag_request *req, const char *what)
+{
+    if (req->on_step)
+        req->on_step(req->on_step_arg, what);
+}
+
 bool sd_run_deadline_passed(const sd_diag_request *req)
 {
     return req->run_deadline > 0 && sd_now_ms() >= req->run_deadline;

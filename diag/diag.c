@@ -143,6 +143,8 @@ static void open_main_session(const sd_diag_request *req, const sd_session_reque
     /* the probe's session: it is ours now, and bound by our deadline */
     sd_session_move(s, req->open_session);
     s->conn.run_deadline = q->run_deadline;
+    s->on_step = q->on_step;
+    s->on_step_arg = q->on_step_arg;
 }
 
 static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const sd_dns_outcome *dns,
@@ -152,6 +154,7 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const sd
         .host = r->host, .addresses = &dns->addresses, .port = r->port,
         .mode = r->security, .speak_first = tls_said(req, r), .timeout_ms = req->timeout_ms, .tls_ctx = ctx,
         .keep_transcript = true, .run_deadline = req->run_deadline,
+        .on_step = req->on_step, .on_step_arg = req->on_step_arg,
     };
     sd_session main_session, *s = &main_session;
     open_main_session(req, &q, s);
@@ -210,6 +213,7 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         if (req->open_canonical)
             dns.canonical = sd_xstrdup(req->open_canonical);
     } else {
+        sd_diag_step(req, "looking up the name");
         sd_resolver_lookup_host(resolver, req->host, sd_dns_outcome_collect, &dns);
         sd_resolver_run(resolver, sd_step_deadline(req));
     }

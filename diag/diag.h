@@ -63,6 +63,8 @@ typedef struct sd_diag_request {
     int timeout_ms;                /* for each network step */
     int64_t run_deadline;          /* sd_now_ms() time at which every network step ends
                                       (run.deadline); 0: none */
+    sd_step_hook on_step;          /* optional: told each step as it begins (a progress line) */
+    void *on_step_arg;
     bool insecure, allow_plaintext_auth, keep_transcript;
     const sd_preset_db *presets;
     const sd_knowledge *knowledge;

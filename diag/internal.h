@@ -36,6 +36,8 @@ void sd_recode_run_deadline(sd_diag_result *r);
 /* When a network step begun now must end: its timeout, or the run's
  * deadline when that comes first. */
 int64_t sd_step_deadline(const sd_diag_request *req);
+/* Tells the request's step hook, if any, what begins now. */
+void sd_diag_step(const sd_diag_request *req, const char *what);
 /* Whether the run's deadline has passed. */
 bool sd_run_deadline_passed(const sd_diag_request *req);
 

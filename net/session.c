@@ -6,6 +6,12 @@
 
 #include "common/strbuf.h"
 
+static void step(const sd_session *s, const char *what)
+{
+    if (s->on_step)
+        s->on_step(s->on_step_arg, what);
+}
+
 static int fail(sd_session *s, sd_finding code, char *detail_owned)
 {
     s->failure = code;
@@ -18,6 +24,7 @@ static int fail(sd_session *s, sd_finding code, char *detail_owned)
  * the caller's on_connected has already heard about. */
 static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
 {
+    step(s, "connecting");
     s->tcp = sd_conn_open(&s->conn, req->addresses, req->port, req->timeout_ms, s->attempts,
                           &s->attempt_count);
     if (req->keep_transcript)
@@ -63,6 +70,7 @@ static int bad_greeting(sd_session *s, const char *why)
 
 static int read_greeting(sd_session *s)
 {
+    step(s, "waiting for the greeting");
     const char *why = NULL;
     if (sd_smtp_read_reply(&s->conn, &s->greeting, &why) < 0 || s->greeting.code != 220)
         return bad_greeting(s, why ? why : "unexpected reply");
@@ -71,6 +79,7 @@ static int read_greeting(sd_session *s)
 
 static int ehlo(sd_session *s)
 {
+    step(s, "EHLO");
     char *name = sd_smtp_ehlo_name(&s->conn);
     char *cmd = sd_xasprintf("EHLO %s", name);
     free(name);
@@ -97,6 +106,7 @@ static sd_finding tls_failure_code(const sd_tls_info *t)
 
 static int start_tls(const sd_session_request *req, sd_session *s)
 {
+    step(s, "TLS handshake");
     s->tls_attempted = true;
     sd_tls_info_clear(&s->tls);
     if (sd_conn_start_tls(&s->conn, req->tls_ctx, req->host, &s->tls) == 0)
@@ -276,6 +286,7 @@ static int hello_after_silence(const sd_session_request *req, sd_session *s, int
 /* A plaintext greeting is possible: the client listens first. */
 static int open_listening(const sd_session_request *req, sd_session *s)
 {
+    step(s, "waiting for the greeting");
     int64_t start = sd_now_ms();
     if (sd_conn_wait_readable(&s->conn, start + silence_ms(req)) != 0)
         return open_plaintext(req, s);       /* it spoke or closed (or the wait was cancelled) */
@@ -289,6 +300,8 @@ int sd_session_open(const sd_session_request *req, sd_session *s)
     if (req->cancel_fd)
         s->conn.cancel_fd = *req->cancel_fd;
     s->conn.run_deadline = req->run_deadline;
+    s->on_step = req->on_step;
+    s->on_step_arg = req->on_step_arg;
     int64_t start = sd_now_ms();
     int rc = connect_tcp(req, s, false);
     if (rc == 0)

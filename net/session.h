@@ -39,6 +39,10 @@
  * greeting timeout there, and never for less than this. */
 enum { SD_TLS_SILENCE_MS = 1500 };
 
+/* Told the step a session (or a diagnosis) begins: "connecting", "TLS
+ * handshake"... A static string; called on the session's thread. */
+typedef void (*sd_step_hook)(void *arg, const char *step);
+
 typedef struct sd_session_request {
     const char *host;             /* for SNI, the certificate check and messages */
     const sd_strlist *addresses;  /* already resolved */
@@ -56,6 +60,8 @@ typedef struct sd_session_request {
                                      conn.run_expired then says the run's deadline ended it */
     void (*on_connected)(void *arg);  /* optional: called once TCP is up */
     void *on_connected_arg;
+    sd_step_hook on_step;         /* optional: told each step as it begins, for a progress line */
+    void *on_step_arg;
 } sd_session_request;
 
 typedef struct sd_session {
@@ -75,6 +81,8 @@ typedef struct sd_session {
     sd_strlist transcript;
     bool ready;                   /* the session got through EHLO (and stays so after close) */
     int64_t elapsed_ms;
+    sd_step_hook on_step;         /* from the request; sd_session_move keeps it */
+    void *on_step_arg;
 } sd_session;
 
 /* Runs the session; returns 0 when ready, -1 with s->failure set. req and

@@ -40,3 +40,27 @@ def test_a_server_that_answers_just_in_time_cannot_stretch_the_run(lab):
     assert not [c for c in r.json["checks"] if c["code"] == "send.ok"], "the message was not sent"
     # the run ended at its deadline (3 x 2 s), not after all its steps (~14 s)
     assert r.elapsed < Lab.seconds(10), f"{r.elapsed:.1f}s"
+
+
+def test_progress_line_on_a_terminal_only(lab):
+    """On a terminal, one line says which step runs and for how long, and is
+    wiped before the result; without a terminal nothing of it is printed."""
+    from test_gate import Terminal
+    t = Terminal(lab, "diag", "--timeout", str(TIMEOUT), "--host", "slow.deadline.test", "--port", "587",
+                 "--security", "starttls")
+    try:
+        seen = t.read_until(["slow.deadline.test port 587: EHLO..."], 15)
+        rc = t.finish()
+    finally:
+        t.close()
+    import re
+    assert seen and re.search(r"port 587: EHLO\.\.\. \d+ s", t.text), \
+        f"no progress line naming the step and the time; the terminal showed:\n{t.text!r}"
+    assert "checking slow.deadline.test port 587: waiting for the greeting..." in t.text, repr(t.text)
+    assert "TLS handshake..." in t.text, repr(t.text)
+    # wiped before the result: a carriage return, blanks, a carriage return
+    assert re.search(r"\r {30,}\r", t.text), repr(t.text)
+    assert rc in (0, 1), rc
+    r = lab.run("diag", "--timeout", str(TIMEOUT), "--host", "slow.deadline.test", "--port", "587",
+                "--security", "starttls")
+    assert "checking" not in r.err and "\r" not in r.err + r.out, r

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli/progress.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_t ticker;
+    bool shown, stop;
+    char head[160];            /* "checking smtp.example.com" */
+    const char *step;          /* static, or NULL */
+    int64_t started_ms;
+    int width;                 /* of the line on the terminal now */
+} line = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* Plain text and a carriage return, no escape codes: what is left of a
+ * longer line before is overwritten with blanks. Called with the lock. */
+static void render(void)
+{
+    char text[256];
+    if (line.step)
+        snprintf(text, sizeof text, "smtpdoctor: %s: %s...", line.head, line.step);
+    else
+        snprintf(text, sizeof text, "smtpdoctor: %s ...", line.head);
+    size_t len = strlen(text);
+    long seconds = (long)((sd_now_ms() - line.started_ms) / 1000);
+    if (seconds >= 1)
+        snprintf(text + len, sizeof text - len, " %ld s", seconds);
+    int width = (int)strlen(text);
+    fprintf(stderr, "\r%s%*s", text, width < line.width ? line.width - width : 0, "");
+    if (width > line.width)
+        line.width = width;
+    fflush(stderr);
+}
+
+static void *tick(void *arg)
+{
+    (void)arg;
+    struct timespec quarter = {0, 250 * 1000 * 1000};
+    long last = 0;
+    for (;;) {
+        nanosleep(&quarter, NULL);
+        pthread_mutex_lock(&line.lock);
+        if (line.stop) {
+            pthread_mutex_unlock(&line.lock);
+            return NULL;
+        }
+        long seconds = (long)((sd_now_ms() - line.started_ms) / 1000);
+        if (seconds != last) {
+            last = seconds;
+            render();
+        }
+        pthread_mutex_unlock(&line.lock);
+    }
+}
+
+void sd_progress_start(const sd_cli *cli, const char *what, const char *target)
+{
+    if (!isatty(STDERR_FILENO) || cli->json || cli->quiet)
+        return;
+    pthread_mutex_lock(&line.lock);
+    snprintf(line.head, sizeof line.head, "%s %s", what, target);
+    line.step = NULL;
+    line.started_ms = sd_now_ms();
+    line.stop = false;
+    bool first = !line.shown;
+    line.shown = true;
+    render();
+    pthread_mutex_unlock(&line.lock);
+    if (first && pthread_create(&line.ticker, NULL, tick, NULL) != 0) {
+        pthread_mutex_lock(&line.lock);
+        line.shown = false;          /* no clock then, but still the steps */
+        pthread_mutex_unlock(&line.lock);
+    }
+}
+
+void sd_progress_step(void *arg, const char *step)
+{
+    (void)arg;
+    pthread_mutex_lock(&line.lock);
+    if (line.width > 0) {
+        line.step = step;
+        render();
+    }
+    pthread_mutex_unlock(&line.lock);
+}
+
+void sd_progress_done(void)
+{
+    pthread_mutex_lock(&line.lock);
+    bool joined = line.shown;
+    line.stop = true;
+    line.shown = false;
+    if (line.width > 0) {
+        fprintf(stderr, "\r%*s\r", line.width, "");
+        fflush(stderr);
+        line.width = 0;
+    }
+    pthread_mutex_unlock(&line.lock);
+    if (joined)
+        pthread_join(line.ticker, NULL);
+}
