@@ -4,22 +4,33 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/strbuf.h"
 
+/* The login: what the user said, what the sources said, else the address;
+ * diag without an address may know none. */
 static const char *username_of(const sd_cli *cli, const sd_server *s)
 {
-    return cli->user ? cli->user : s->username ? s->username : cli->address.address;
+    return cli->user ? cli->user : s->username ? s->username
+         : cli->has_address ? cli->address.address : "(your username)";
 }
 
-static const char *password_kind(const sd_discovery *d)
+/* The sender address, and a name for the account: the server's host when
+ * diag was given no address. */
+static const char *address_of(const sd_cli *cli)
 {
-    return d->provider && d->provider->password_kind ? d->provider->password_kind : "normal";
+    return cli->has_address ? cli->address.address : NULL;
 }
 
-static const char *password_phrase(const sd_discovery *d)
+static const char *account_of(const sd_cli *cli, const sd_server *s)
 {
-    const char *kind = password_kind(d);
+    return cli->has_address ? cli->address.domain : s->host;
+}
+
+static const char *password_phrase(const sd_advice *a)
+{
+    const char *kind = a->password_kind ? a->password_kind : "normal";
     if (strcmp(kind, "app") == 0)
         return "an app password, not your normal password (see the hint)";
     if (strcmp(kind, "own") == 0)
@@ -95,43 +106,145 @@ static void mutt_quoted(sd_buf *b, const char *s)
 
 /* ---- the formats -------------------------------------------------------- */
 
-static void export_form(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+/* ---- the form ------------------------------------------------------------ */
+
+enum { FORM_LABEL_WIDTH = 22 };
+
+/* One field in the form's words, with what the user has when it differs:
+ * "Port:                 587   (you have 465: change it)". */
+static void form_field(sd_buf *b, const char *label, const char *value, const char *had, bool typed)
 {
-    const char *user = username_of(cli, s);
-    sd_buf_printf(b, "SMTP server:          %s\n", s->host);
-    sd_buf_printf(b, "Port:                 %d\n", s->port);
-    sd_buf_printf(b, "Encryption:           %s\n", sd_security_label(s->security));
-    sd_buf_printf(b, "Username:             %s\n", user);
-    if (strcmp(user, cli->address.address) != 0)
-        sd_buf_printf(b, "Email address:        %s\n", cli->address.address);
-    sd_buf_printf(b, "Password:             %s\n", password_phrase(d));
-    sd_buf_printf(b, "Authentication:       %s\n",
-                  s->auth & (SD_AUTH_PLAIN | SD_AUTH_LOGIN) || !s->auth ? "Normal password"
-                  : s->auth & SD_AUTH_CRAM_MD5 ? "Encrypted password" : "OAuth2");
-    sd_buf_puts(b, "Do not verify TLS certificate: leave unchecked\n");
-    size_t smtp = sd_discovery_smtp_count(d);
-    for (size_t i = smtp; i < d->servers.len; i++) {
-        const sd_server *in = &d->servers.items[i];
-        sd_buf_printf(b, "Incoming (%s):      %s port %d, %s\n", in->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3",
-                      in->host, in->port, sd_security_label(in->security));
-        break;   /* the best incoming server is what a form asks for */
+    sd_buf_printf(b, "%s:%*s%s", label, (int)(FORM_LABEL_WIDTH - strlen(label) - 1), "", value);
+    if (had && strcasecmp(had, value) != 0) {
+        if (typed)
+            sd_buf_printf(b, "   (you have %s: change it)", had);
+        else
+            sd_buf_printf(b, "   (instead of %s)", had);
+    }
+    sd_buf_puts(b, "\n");
+}
+
+static const char *authentication_label(unsigned auth)
+{
+    if (auth & (SD_AUTH_PLAIN | SD_AUTH_LOGIN) || !auth)
+        return "Normal password";
+    return auth & SD_AUTH_CRAM_MD5 ? "Encrypted password" : "OAuth2";
+}
+
+/* The first line: what the settings below are, in plain words. */
+static void form_headline(sd_buf *b, const sd_advice *a, const char *found_from)
+{
+    const sd_server *s = &a->settings;
+    switch (a->state) {
+    case SD_ADVICE_WORKS:
+        if (a->skip_verify)
+            sd_buf_puts(b, "These settings work only with the certificate check turned off.\n");
+        else if (a->message_accepted)
+            sd_buf_puts(b, "These settings work: the server accepted the login and the test message.\n");
+        else if (a->login_checked)
+            sd_buf_puts(b, "These settings work: the server accepted the login.\n");
+        else
+            sd_buf_puts(b, "These settings work (the login was not checked).\n");
+        break;
+    case SD_ADVICE_CHANGE:
+        sd_buf_puts(b, a->have_typed
+                       ? "Your settings do not work. Change the marked fields:\n"
+                       : "The settings checked first do not work. Use these instead:\n");
+        break;
+    case SD_ADVICE_NEXT_STEP:
+        if (a->skip_verify)
+            sd_buf_printf(b, "Nothing works with the certificate checked. %s is a server of your own "
+                             "domain: until its certificate is fixed, it can be used with the check "
+                             "turned off.\n", s->host);
+        else if (a->has_settings)
+            sd_buf_printf(b, "These settings reach the server, but do not work yet. First: %s\n", a->next_step);
+        else
+            sd_buf_printf(b, "No settings that work were found. First: %s\n", a->next_step);
+        break;
+    case SD_ADVICE_UNCHECKED:
+        sd_buf_printf(b, "These settings could not be checked: no connection was made to the server. "
+                         "They come from %s.\n", found_from);
+        break;
+    case SD_ADVICE_FAILED:
+        if (a->has_settings)
+            sd_buf_printf(b, "The settings found do not work: %s port %d with %s (from %s) failed its "
+                             "check: %s.\n", s->host, s->port, sd_security_label(s->security), found_from,
+                          a->failure);
+        sd_buf_printf(b, "What to do: %s\n", a->next_step);
+        break;
     }
 }
 
-static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+static void form_fields(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
+{
+    const sd_server *s = &a->settings;
+    const sd_server *had = a->has_have ? &a->have : NULL;
+    bool typed = a->have_typed;
+    char port[16], had_port[16];
+    snprintf(port, sizeof port, "%d", s->port);
+    snprintf(had_port, sizeof had_port, "%d", had ? had->port : 0);
+    bool have_known = had && had->host;
+    const char *user = username_of(cli, s);
+    form_field(b, "SMTP server", s->host, have_known ? had->host : NULL, typed);
+    form_field(b, "Port", port, have_known ? had_port : NULL, typed);
+    form_field(b, "Encryption", sd_security_label(s->security),
+               have_known ? sd_security_label(had->security) : NULL, typed);
+    form_field(b, "Username", user, NULL, typed);
+    if (cli->has_address && strcmp(user, cli->address.address) != 0) {
+        char *shown = sd_address_for_people(&cli->address);
+        form_field(b, "Email address", shown, NULL, typed);
+        free(shown);
+    }
+    form_field(b, "Password", password_phrase(a), NULL, typed);
+    form_field(b, "Authentication", authentication_label(s->auth), NULL, typed);
+    sd_buf_printf(b, "Do not verify TLS certificate: %s\n",
+                  a->skip_verify ? "check it, for this server only (see the warning)" : "leave unchecked");
+    size_t smtp = d ? sd_discovery_smtp_count(d) : 0;
+    if (d && smtp < d->servers.len) {
+        const sd_server *in = &d->servers.items[smtp];   /* the best incoming server is what a form asks for */
+        sd_buf_printf(b, "Incoming (%s):      %s port %d, %s\n", in->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3",
+                      in->host, in->port, sd_security_label(in->security));
+    }
+}
+
+static void export_form(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
+{
+    const sd_server *s = &a->settings;
+    const char *found_from = a->has_settings ? sd_source_label(sd_source_primary(s->sources)) : "";
+    form_headline(b, a, found_from);
+    bool show_fields = a->has_settings && a->state != SD_ADVICE_FAILED;
+    if (show_fields) {
+        sd_buf_puts(b, "\n");
+        form_fields(b, cli, d, a);
+    }
+    if (a->state == SD_ADVICE_CHANGE || (a->state == SD_ADVICE_NEXT_STEP && a->skip_verify))
+        sd_buf_printf(b, "\nWhy: %s\n", a->failure);
+    if (a->skip_verify)
+        sd_buf_printf(b, "\nWarning: with \"Do not verify TLS certificate\" checked, your program cannot tell "
+                         "%s from an impostor, and anyone on the network path could read your password "
+                         "and your mail. Check it only for this server of your own domain, and uncheck it "
+                         "as soon as the certificate is fixed: %s\n", s->host, a->next_step);
+    for (size_t i = 0; show_fields && a->hints && i < a->hints->len; i++)
+        sd_buf_printf(b, "%sHint: %s\n", i ? "" : "\n", a->hints->items[i]);
+}
+
+static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
 {
     (void)d;
+    const sd_server *s = &a->settings;
     const char *user = username_of(cli, s);
-    sd_buf_printf(b, "# msmtp account for %s, written by smtpdoctor\n", cli->address.address);
-    sd_buf_printf(b, "account %s\n", cli->address.domain);
+    sd_buf_printf(b, "# msmtp account for %s, written by smtpdoctor\n", address_of(cli) ? address_of(cli) : user);
+    sd_buf_printf(b, "account %s\n", account_of(cli, s));
     sd_buf_printf(b, "host %s\nport %d\n", s->host, s->port);
     sd_buf_printf(b, "tls %s\n", s->security == SD_SEC_PLAIN ? "off" : "on");
     if (s->security != SD_SEC_PLAIN)
         sd_buf_printf(b, "tls_starttls %s\ntls_trust_file system\n", s->security == SD_SEC_STARTTLS ? "on" : "off");
     sd_buf_puts(b, "auth on\nuser ");
     msmtp_quoted(b, user);
-    sd_buf_puts(b, "\nfrom ");
-    msmtp_quoted(b, cli->address.address);
+    if (address_of(cli)) {
+        sd_buf_puts(b, "\nfrom ");
+        msmtp_quoted(b, address_of(cli));
+    }
     /* msmtp hands passwordeval to a shell: the user name is a shell word
      * (single quotes), and the whole command an msmtp value */
     sd_buf_puts(b, "\n# the password is never written here: read it from your keyring\npasswordeval ");
@@ -140,7 +253,7 @@ static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_discovery *d, co
     shell_quoted(&command, user);
     msmtp_quoted(b, command.data);
     sd_buf_free(&command);
-    sd_buf_printf(b, "\naccount default : %s\n", cli->address.domain);
+    sd_buf_printf(b, "\naccount default : %s\n", account_of(cli, s));
 }
 
 static void thunderbird_server(sd_buf *b, const sd_server *s, const char *username_template)
@@ -158,14 +271,14 @@ static void thunderbird_server(sd_buf *b, const sd_server *s, const char *userna
     sd_buf_printf(b, "    </%s>\n", tag);
 }
 
-static void export_thunderbird(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+static void export_thunderbird(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
 {
-    (void)s;     /* the document holds every server */
     /* The document serves every address of the domain, so the username is a
      * placeholder unless it is neither the address nor its local part. */
-    const sd_server *best = &d->servers.items[0];
+    const sd_server *best = &a->settings;
     const char *user = username_of(cli, best);
-    char *tmpl = strcmp(user, cli->address.address) == 0 ? sd_xstrdup("%EMAILADDRESS%")
+    char *tmpl = !cli->has_address ? NULL
+               : strcmp(user, cli->address.address) == 0 ? sd_xstrdup("%EMAILADDRESS%")
                : strcmp(user, cli->address.local) == 0 ? sd_xstrdup("%EMAILLOCALPART%") : NULL;
     sd_buf esc = {0};
     if (!tmpl) {
@@ -173,37 +286,49 @@ static void export_thunderbird(sd_buf *b, const sd_cli *cli, const sd_discovery 
         tmpl = sd_buf_take(&esc);
     }
     sd_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientConfig version=\"1.1\">\n");
+    const char *domain = account_of(cli, best);
     sd_buf_puts(b, "  <emailProvider id=\"");
-    xml_escaped(b, cli->address.domain);
+    xml_escaped(b, domain);
     sd_buf_puts(b, "\">\n    <domain>");
-    xml_escaped(b, cli->address.domain);
+    xml_escaped(b, domain);
     sd_buf_puts(b, "</domain>\n    <displayName>");
-    xml_escaped(b, d->provider ? d->provider->name : cli->address.domain);
+    xml_escaped(b, d && d->provider ? d->provider->name : domain);
     sd_buf_puts(b, "</displayName>\n");
-    size_t smtp = sd_discovery_smtp_count(d);
-    for (size_t i = smtp; i < d->servers.len; i++)      /* incoming first, as the format has it */
+    size_t smtp = d ? sd_discovery_smtp_count(d) : 0;
+    for (size_t i = smtp; d && i < d->servers.len; i++)      /* incoming first, as the format has it */
         thunderbird_server(b, &d->servers.items[i], tmpl);
-    for (size_t i = 0; i < smtp; i++)
-        if (!d->servers.items[i].probe_failed)
-            thunderbird_server(b, &d->servers.items[i], tmpl);
+    /* the settings that work first, then the other candidates that answered
+     * with a certificate that verifies, when the settings are discovery's */
+    thunderbird_server(b, best, tmpl);
+    for (size_t i = 0; a->state != SD_ADVICE_CHANGE && i < smtp; i++) {
+        const sd_server *o = &d->servers.items[i];
+        bool same = sd_str_ieq(o->host, best->host) && o->port == best->port;
+        if (!same && !o->probe_failed && !o->cert_failed)
+            thunderbird_server(b, o, tmpl);
+    }
     sd_buf_puts(b, "  </emailProvider>\n</clientConfig>\n");
     free(tmpl);
 }
 
-static void export_mutt(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+static void export_mutt(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
 {
+    const sd_server *s = &a->settings;
     const char *user = username_of(cli, s);
-    sd_buf_puts(b, "# neomutt settings, written by smtpdoctor\nset from = ");
-    mutt_quoted(b, cli->address.address);
-    sd_buf_printf(b, "\nset smtp_url = \"%s://", s->security == SD_SEC_TLS ? "smtps" : "smtp");
+    sd_buf_puts(b, "# neomutt settings, written by smtpdoctor\n");
+    if (address_of(cli)) {
+        sd_buf_puts(b, "set from = ");
+        mutt_quoted(b, address_of(cli));
+        sd_buf_puts(b, "\n");
+    }
+    sd_buf_printf(b, "set smtp_url = \"%s://", s->security == SD_SEC_TLS ? "smtps" : "smtp");
     url_encoded(b, user);
     sd_buf_printf(b, "@%s:%d/\"\n", s->host, s->port);
     if (s->security == SD_SEC_STARTTLS)
         sd_buf_puts(b, "set ssl_starttls = yes\n");
     if (s->security != SD_SEC_PLAIN)
         sd_buf_puts(b, "set ssl_force_tls = yes\n");
-    size_t smtp = sd_discovery_smtp_count(d);
-    for (size_t i = smtp; i < d->servers.len; i++) {
+    size_t smtp = d ? sd_discovery_smtp_count(d) : 0;
+    for (size_t i = smtp; d && i < d->servers.len; i++) {
         const sd_server *in = &d->servers.items[i];
         const char *scheme = in->protocol == SD_PROTO_IMAP ? (in->security == SD_SEC_TLS ? "imaps" : "imap")
                                                            : (in->security == SD_SEC_TLS ? "pops" : "pop");
@@ -217,9 +342,10 @@ static void export_mutt(sd_buf *b, const sd_cli *cli, const sd_discovery *d, con
     sd_buf_puts(b, "# the password: set smtp_pass from your keyring, never in this file\n");
 }
 
-static void export_git(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+static void export_git(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
 {
     (void)d;
+    const sd_server *s = &a->settings;
     sd_buf_puts(b, "git config --global sendemail.smtpServer ");
     shell_quoted(b, s->host);
     sd_buf_puts(b, "\n");
@@ -228,14 +354,17 @@ static void export_git(sd_buf *b, const sd_cli *cli, const sd_discovery *d, cons
         sd_buf_printf(b, "git config --global sendemail.smtpEncryption %s\n", s->security == SD_SEC_TLS ? "ssl" : "tls");
     sd_buf_puts(b, "git config --global sendemail.smtpUser ");
     shell_quoted(b, username_of(cli, s));
-    sd_buf_puts(b, "\ngit config --global sendemail.from ");
-    shell_quoted(b, cli->address.address);
+    if (address_of(cli)) {
+        sd_buf_puts(b, "\ngit config --global sendemail.from ");
+        shell_quoted(b, address_of(cli));
+    }
     sd_buf_puts(b, "\n");
 }
 
-static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
 {
     (void)d;
+    const sd_server *s = &a->settings;
     sd_buf_printf(b, "# /etc/postfix/main.cf: relay all mail through %s\n", s->host);
     sd_buf_printf(b, "relayhost = [%s]:%d\n", s->host, s->port);
     if (s->security == SD_SEC_TLS)
@@ -253,9 +382,10 @@ static void export_postfix(sd_buf *b, const sd_cli *cli, const sd_discovery *d, 
         sd_buf_printf(b, "[%s]:%d %s:YOUR_PASSWORD\n", s->host, s->port, user);
 }
 
-static void export_env(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s)
+static void export_env(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
 {
     (void)d;
+    const sd_server *s = &a->settings;
     sd_buf_puts(b, "SMTP_HOST=");
     shell_quoted(b, s->host);
     sd_buf_printf(b, "\nSMTP_PORT=%d\n", s->port);
@@ -263,14 +393,16 @@ static void export_env(sd_buf *b, const sd_cli *cli, const sd_discovery *d, cons
     sd_buf_printf(b, "SMTP_STARTTLS=%s\n", s->security == SD_SEC_STARTTLS ? "true" : "false");
     sd_buf_puts(b, "SMTP_USER=");
     shell_quoted(b, username_of(cli, s));
-    sd_buf_puts(b, "\nSMTP_FROM=");
-    shell_quoted(b, cli->address.address);
+    if (address_of(cli)) {
+        sd_buf_puts(b, "\nSMTP_FROM=");
+        shell_quoted(b, address_of(cli));
+    }
     sd_buf_puts(b, "\n");
 }
 
 /* ---- the formats ------------------------------------------------------- */
 
-typedef void (*export_writer)(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_server *s);
+typedef void (*export_writer)(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a);
 
 /* Each format once, in the order help and errors name them. */
 static const struct {
@@ -323,16 +455,33 @@ char *sd_export_format_list(const char *sep, const char *last_sep, size_t at_mos
     return sd_buf_take(&b);
 }
 
-void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discovery *d)
+/* Settings a program can be given as they are: what works, what could not
+ * be checked, and a server that is right where only the login failed;
+ * never failed settings, nor ones that need the certificate check off. */
+static bool writable(const sd_advice *a)
 {
-    if (sd_discovery_smtp_count(d) == 0)
-        return;
-    const sd_server *s = &d->servers.items[0];
+    if (!a->has_settings || a->skip_verify)
+        return false;
+    return a->state == SD_ADVICE_WORKS || a->state == SD_ADVICE_CHANGE || a->state == SD_ADVICE_UNCHECKED ||
+           a->state == SD_ADVICE_NEXT_STEP;
+}
+
+void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
+{
     int i = format_index(format);
     if (i < 0 || !formats[i].write)
         return;
+    if (formats[i].write != export_form && !writable(a)) {
+        fprintf(stderr, "smtpdoctor: no settings that work to write as %s", format);
+        if (a->failure)
+            fprintf(stderr, ": %s", a->failure);
+        fprintf(stderr, "\n");
+        if (a->next_step)
+            fprintf(stderr, "smtpdoctor: what to do: %s\n", a->next_step);
+        return;
+    }
     sd_buf b = {0};
-    formats[i].write(&b, cli, d, s);
+    formats[i].write(&b, cli, d, a);
     if (b.data)
         fputs(b.data, out);
     sd_buf_free(&b);

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "cli/advice.h"
 #include "cli/options.h"
 #include "discover/discover.h"
 
@@ -20,9 +21,12 @@ bool sd_export_format_is_json(const char *format);   /* NULL-safe */
  * caller frees. */
 char *sd_export_format_list(const char *sep, const char *last_sep, size_t at_most);
 
-/* Writes the discovery's best settings in that format (json excepted, which
- * the caller prints as --json); cli and d are only read. Writes nothing for
- * an unknown format or a discovery without an SMTP server. */
-void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discovery *d);
+/* Writes the advice's settings in that format (json excepted, which the
+ * caller prints as --json); d (the discovery behind them, for the incoming
+ * server and the provider's name; may be NULL) and everything else are only
+ * read. The form says what the settings are in every case; the other
+ * formats write only settings a program can use as they are, and otherwise
+ * say why on stderr. Writes nothing for an unknown format. */
+void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discovery *d, const sd_advice *a);
 
 #endif

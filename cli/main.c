@@ -94,7 +94,8 @@ static sd_server tested_settings(const sd_diag_result *r, const char *username, 
     return s;
 }
 
-static int finish_diagnosis(const sd_cli *cli, sd_diag_result *r, const sd_server *tested, sd_discovery *d)
+static int finish_diagnosis(const sd_cli *cli, const sd_preset_db *presets, sd_diag_result *r,
+                            const sd_server *tested, sd_discovery *d)
 {
     sd_diag_result_printable(r);
     if (d)
@@ -105,9 +106,14 @@ static int finish_diagnosis(const sd_cli *cli, sd_diag_result *r, const sd_serve
         if (d)
             sd_print_discovery_brief(cli, d);
         sd_print_diagnosis_text(cli, r);
-        if (d && cli->format) {
+        if (cli->format) {
+            /* the form from the diagnosis: what works, or what to do first */
+            sd_advice advice;
+            sd_advice_from_diagnosis(cli, presets, r, tested, d, d == NULL, &advice);
             printf("\n");
-            sd_export(stdout, cli->format, cli, d);
+            fflush(stdout);
+            sd_export(stdout, cli->format, cli, d, &advice);
+            sd_advice_clear(&advice);
         }
     }
     return r->status == SD_CHECK_FAIL ? SD_EXIT_FAIL : SD_EXIT_OK;
@@ -131,7 +137,7 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
         return SD_EXIT_USAGE;
     }
     sd_server tested = tested_settings(&r, req.username, SD_SRC_USER, true);
-    int rc = finish_diagnosis(cli, &r, &tested, NULL);
+    int rc = finish_diagnosis(cli, presets, &r, &tested, NULL);
     sd_diag_result_free(&r);
     return rc;
 }
@@ -220,7 +226,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         return SD_EXIT_USAGE;
     }
     sd_server tested = tested_settings(&r, req.username, best->sources, best->trusted);
-    int rc = finish_diagnosis(cli, &r, &tested, &d);
+    int rc = finish_diagnosis(cli, presets, &r, &tested, &d);
     sd_diag_result_free(&r);
     sd_discovery_free(&d);
     sd_secret_free(prompted);

@@ -168,6 +168,8 @@ void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r)
     if (r->status != SD_CHECK_PASS)
         printf(" (%s)", sd_finding_code(r->code));
     printf("\n  %s\n", r->summary);
+    if (r->queue_id)
+        printf("  The test message was accepted; the server named it %s.\n", r->queue_id);
     if (r->remedy)
         printf("  %sWhat to do:%s %s\n", st.bold, st.reset, r->remedy);
     /* The certificate is the diagnosis; say also what became of the password. */

@@ -101,11 +101,17 @@ static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const s
                                        "then check them with smtpdoctor diag --host SERVER.");
     } else {
         const sd_server *best = &d->servers.items[0];
-        sd_json_kv_string(j, "status", best->probe_failed ? "warn" : "ok");
+        /* a best candidate whose check failed is a failure found (exit 1) */
+        sd_json_kv_string(j, "status", best->probe_failed || best->cert_failed ? "fail" : "ok");
         sd_json_kv_string(j, "code", sd_finding_code(SD_F_DISCOVER_OK));
-        char *summary = sd_xasprintf("Use %s port %d with %s (from %s).", best->host, best->port,
-                                     sd_security_label(best->security),
-                                     sd_source_label(sd_source_primary(best->sources)));
+        bool failed = best->probe_failed || best->cert_failed;
+        char *summary = failed
+            ? sd_xasprintf("%s port %d with %s (from %s) failed its check: %s.", best->host, best->port,
+                           sd_security_label(best->security), sd_source_label(sd_source_primary(best->sources)),
+                           best->probe_note ? best->probe_note : "it did not answer")
+            : sd_xasprintf("Use %s port %d with %s (from %s).", best->host, best->port,
+                           sd_security_label(best->security),
+                           sd_source_label(sd_source_primary(best->sources)));
         sd_json_kv_string(j, "summary", summary);
         free(summary);
         sd_json_kv_string(j, "remedy", d->hints.len ? d->hints.items[0] : NULL);
@@ -163,17 +169,31 @@ char *sd_discovery_json(const sd_address *addr, const sd_discovery *d, bool comp
     return sd_buf_take(&j.out);
 }
 
+/* A password user reads the password mechanisms first; a token's
+ * (XOAUTH2, OAUTHBEARER) and the rest follow. JSON keeps the table's order. */
+static const unsigned password_mechanisms[] = {
+    SD_AUTH_PLAIN, SD_AUTH_LOGIN, SD_AUTH_CRAM_MD5, SD_AUTH_SCRAM_SHA_256, SD_AUTH_SCRAM_SHA_1,
+};
+enum { PASSWORD_MECHANISM_COUNT = sizeof password_mechanisms / sizeof *password_mechanisms };
+
 static void text_auth(unsigned auth)
 {
     if (!auth) {
         printf("unknown");
         return;
     }
-    bool first = true;
+    const char *sep = "";
+    unsigned listed = 0;
+    for (int i = 0; i < PASSWORD_MECHANISM_COUNT; i++)
+        if (auth & password_mechanisms[i]) {
+            printf("%s%s", sep, sd_auth_name(password_mechanisms[i]));
+            listed |= password_mechanisms[i];
+            sep = ", ";
+        }
     for (int i = 0; i < SD_AUTH_COUNT; i++)
-        if (auth & (1u << i)) {
-            printf("%s%s", first ? "" : ", ", sd_auth_name(1u << i));
-            first = false;
+        if (auth & ~listed & (1u << i)) {
+            printf("%s%s", sep, sd_auth_name(1u << i));
+            sep = ", ";
         }
 }
 
@@ -206,10 +226,22 @@ static void text_offline(const sd_style *st, const sd_cli *cli, const sd_discove
                "  and %s.%s\n", st->yellow, d->provider ? d->provider->name : b->provider_id, checked, st->reset);
 }
 
+/* The address as the user typed it; its ASCII form only with -v. */
+static void print_address(const sd_cli *cli)
+{
+    char *shown = sd_address_for_people(&cli->address);
+    printf("%s", shown);
+    if (cli->verbose && strcmp(shown, cli->address.address) != 0)
+        printf(" (%s)", cli->address.address);
+    free(shown);
+}
+
 static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
 {
     char state[64];
-    printf("%sSuggested SMTP settings for %s%s\n\n", st->bold, cli->address.address, st->reset);
+    printf("%sSuggested SMTP settings for ", st->bold);
+    print_address(cli);
+    printf("%s\n\n", st->reset);
     printf("  SMTP server   %s%s%s\n", st->bold, b->host, st->reset);
     printf("  Port          %d\n", b->port);
     printf("  Encryption    %s\n", sd_security_label(b->security));
@@ -218,9 +250,27 @@ static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
     text_auth(b->auth);
     printf("\n  Found by      %s%s%s%s\n", sd_source_label(sd_source_primary(b->sources)),
            b->from_snapshot ? ", the built-in copy of " : "", b->from_snapshot ? sd_ispdb_snapshot_date() : "",
-           b->trusted ? "" : " (not authenticated: check it before you trust it with a password)");
+           b->trusted ? "" : " (nothing proves it comes from your provider: check it before you trust "
+                             "it with a password)");
     printf("  Check         %s%s%s\n", state_word(st, b, state, sizeof state),
            b->probe_note ? ": " : "", b->probe_note ? b->probe_note : "");
+}
+
+/* What the provider's status means for the user; the status's own name
+ * ("preparation") only with -v, as in JSON. The hints follow. */
+static void text_provider(const sd_style *st, const sd_cli *cli, const sd_discovery *d)
+{
+    const sd_preset *p = d->provider;
+    printf("\n%sProvider%s      %s%s", st->bold, st->reset, p->name,
+           d->provider_via_mx ? ", recognised by its MX" : "");
+    if (cli->verbose)
+        printf(" (status: %s)", sd_preset_status_name(p->status));
+    printf("\n");
+    if (p->status == SD_PRESET_PREPARATION)
+        printf("\n%s%s: a setting must be changed on the %s web site first:%s\n", st->yellow, p->name, p->name,
+               st->reset);
+    else if (p->status == SD_PRESET_BROKEN)
+        printf("\n%s%s does not work with ordinary mail programs:%s\n", st->yellow, p->name, st->reset);
 }
 
 static void text_discovery(const sd_cli *cli, const sd_discovery *d)
@@ -228,25 +278,29 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
     sd_style st = sd_style_for(stdout);
     size_t smtp = sd_discovery_smtp_count(d);
     if (smtp == 0) {
-        printf("%sNo SMTP settings found for %s%s\n", st.red, cli->address.address, st.reset);
-        if (d->provider && d->provider->status == SD_PRESET_BROKEN)
-            printf("  %s (%s)\n", d->provider->name, sd_preset_status_name(d->provider->status));
-        else
+        printf("%sNo SMTP settings found for ", st.red);
+        print_address(cli);
+        printf("%s\n", st.reset);
+        if (d->provider && d->provider->status == SD_PRESET_BROKEN) {
+            printf("  %s does not work with ordinary mail programs.\n", d->provider->name);
+        } else {
             printf("  No source named an SMTP server and no guessed server answered.\n"
                    "  Ask your provider for the SMTP server, port and encryption, then run\n"
-                   "  smtpdoctor diag --host SERVER %s\n", cli->address.address);
+                   "  smtpdoctor diag --host SERVER ");
+            print_address(cli);
+            printf("\n");
+        }
     } else {
         text_best(&st, cli, &d->servers.items[0]);
         text_offline(&st, cli, d);
     }
     if (cli->quiet)
         return;
-    if (d->provider) {
-        printf("\n%sProvider%s      %s%s (%s)\n", st.bold, st.reset, d->provider->name,
-               d->provider_via_mx ? ", recognised by its MX" : "", sd_preset_status_name(d->provider->status));
-    }
+    if (d->provider)
+        text_provider(&st, cli, d);
     if (d->hints.len) {
-        printf("\n%sBefore you log in:%s\n", st.yellow, st.reset);
+        if (!d->provider || d->provider->status == SD_PRESET_OK)
+            printf("\n%sBefore you log in:%s\n", st.yellow, st.reset);
         for (size_t i = 0; i < d->hints.len; i++)
             printf("  - %s\n", d->hints.items[i]);
     }
@@ -257,17 +311,21 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
         for (size_t i = 1; i < smtp; i++) {
             const sd_server *s = &d->servers.items[i];
             char state[64];
-            printf("  %s:%d  %-8s  %-10s  %s%s%s\n", s->host, s->port, sd_security_label(s->security),
-                   sd_source_name(sd_source_primary(s->sources)), state_word(&st, s, state, sizeof state),
-                   s->probe_note ? ": " : "", s->probe_note ? s->probe_note : "");
+            /* the source in words; its name (srv, guess) only with -v */
+            unsigned src = sd_source_primary(s->sources);
+            printf("  %s:%d  %-8s  %s, from %s", s->host, s->port, sd_security_label(s->security),
+                   state_word(&st, s, state, sizeof state), sd_source_label(src));
+            if (cli->verbose)
+                printf(" (%s)", sd_source_name(src));
+            printf("%s%s\n", s->probe_note ? ": " : "", s->probe_note ? s->probe_note : "");
         }
     }
     if (cli->show_incoming && d->servers.len > smtp) {
         printf("\nIncoming servers:\n");
         for (size_t i = smtp; i < d->servers.len; i++) {
             const sd_server *s = &d->servers.items[i];
-            printf("  %-4s  %s:%d  %s  (%s)\n", s->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3", s->host,
-                   s->port, sd_security_label(s->security), sd_source_name(sd_source_primary(s->sources)));
+            printf("  %-4s  %s:%d  %s, from %s\n", s->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3", s->host,
+                   s->port, sd_security_label(s->security), sd_source_label(sd_source_primary(s->sources)));
         }
     }
     if (cli->verbose) {
@@ -284,24 +342,29 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
 
 int sd_print_discovery(const sd_cli *cli, const sd_discovery *d)
 {
+    sd_advice advice;
+    sd_advice_from_discovery(d, &advice);
     if (cli->json || sd_export_format_is_json(cli->format)) {
         char *doc = sd_discovery_json(&cli->address, d, false);
         printf("%s\n", doc);
         free(doc);
     } else if (cli->format) {
-        sd_export(stdout, cli->format, cli, d);
+        sd_export(stdout, cli->format, cli, d, &advice);
     } else {
         text_discovery(cli, d);
     }
-    return sd_discovery_smtp_count(d) ? SD_EXIT_OK : SD_EXIT_FAIL;
+    int rc = sd_advice_exit_status(&advice);
+    sd_advice_clear(&advice);
+    return rc;
 }
 
 void sd_print_discovery_brief(const sd_cli *cli, const sd_discovery *d)
 {
     sd_style st = sd_style_for(stdout);
     const sd_server *b = &d->servers.items[0];
-    printf("%sSettings for %s%s: %s port %d with %s, username %s (from %s)\n", st.bold, cli->address.address,
-           st.reset, b->host, b->port, sd_security_label(b->security), b->username ? b->username : cli->address.address,
+    printf("%sSettings for ", st.bold);
+    print_address(cli);
+    printf("%s: %s port %d with %s, username %s (from %s)\n", st.reset, b->host, b->port, sd_security_label(b->security), b->username ? b->username : cli->address.address,
            sd_source_label(sd_source_primary(b->sources)));
     if (!cli->quiet)
         for (size_t i = 0; i < d->hints.len; i++)

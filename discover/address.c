@@ -235,6 +235,13 @@ done:
     return rc;
 }
 
+char *sd_address_for_people(const sd_address *a)
+{
+    if (!a->domain_display || !a->local)
+        return sd_xstrdup(a->address);
+    return sd_xasprintf("%s@%s", a->local, a->domain_display);
+}
+
 void sd_address_free(sd_address *a)
 {
     free(a->local);

@@ -23,6 +23,11 @@ typedef struct sd_address {
 int sd_address_parse(const char *text, sd_address *out, sd_error *err);
 void sd_address_free(sd_address *a);
 
+/* The address as people write it: local@domain with the domain in Unicode
+ * (user@bücher.de), the same as `address` for an ASCII domain. A new string
+ * the caller frees. */
+char *sd_address_for_people(const sd_address *a);
+
 /* Validates and converts a host name the same way (IDN to ASCII, lower case,
  * trailing dot removed, label syntax). Returns a new string or NULL. */
 char *sd_hostname_normalize(const char *text, sd_error *err);

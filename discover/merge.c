@@ -61,6 +61,7 @@ static void apply_probe(run *r, const sd_session *s, int target, const probe_key
             .verified = true, .order = guess_order,
         };
         g.probe_note = tls_note(s);
+        g.cert_failed = g.probe_note != NULL;
         sd_server_list_add(&r->out->servers, &g);
         free(g.probe_note);
         return;
@@ -71,6 +72,7 @@ static void apply_probe(run *r, const sd_session *s, int target, const probe_key
         if (s->caps.auth)
             c->auth = s->caps.auth;
         c->probe_note = tls_note(s);
+        c->cert_failed = c->probe_note != NULL;
     } else {
         c->probe_failed = true;
         c->probe_note = sd_xstrdup(s->detail);

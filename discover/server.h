@@ -28,6 +28,7 @@ typedef struct sd_server {
     bool demoted;           /* ranked below the known providers' hosts (see rank) */
     bool verified;          /* a probe of this run saw it answer as described */
     bool probe_failed;      /* a probe of this run saw it fail */
+    bool cert_failed;       /* it answered, but its certificate did not verify for the host */
     char *probe_note;       /* what the probe saw, one sentence; may be NULL */
     char *provider_id;      /* the preset it belongs to, when known */
     int order;              /* position within its best source, for stable ranking */

@@ -21,7 +21,12 @@ def export(lab, fmt, address="you@gmail.com", *extra):
 
 def test_form(lab):
     out = export(lab, "form")
-    assert out.splitlines()[:8] == [
+    lines = out.splitlines()
+    # offline: said first, and the hint the password line refers to is shown
+    assert lines[0] == ("These settings could not be checked: no connection was made to the server. "
+                        "They come from the built-in preset."), out
+    assert lines[1] == "" and "Hint: Gmail needs an app password" in out, out
+    assert lines[2:10] == [
         "SMTP server:          smtp.gmail.com",
         "Port:                 465",
         "Encryption:           SSL/TLS",
