@@ -125,9 +125,7 @@ static int finish_diagnosis(const sd_cli *cli, sd_diag_result *r, const sd_serve
     if (cli->json || sd_export_format_is_json(cli->format)) {
         sd_print_diagnosis_json(cli, r, tested, d);
     } else {
-        if (d)
-            sd_print_discovery_brief(cli, d);
-        sd_print_diagnosis_text(cli, r);
+        sd_print_diagnosis_text(cli, r, d);
         if (d && cli->format) {
             printf("\n");
             sd_export(stdout, cli->format, cli, d);
