@@ -103,9 +103,7 @@ static int finish_diagnosis(const sd_cli *cli, const sd_preset_db *presets, sd_d
     if (cli->json || sd_export_format_is_json(cli->format)) {
         sd_print_diagnosis_json(cli, r, tested, d);
     } else {
-        if (d)
-            sd_print_discovery_brief(cli, d);
-        sd_print_diagnosis_text(cli, r);
+        sd_print_diagnosis_text(cli, r, d);
         if (cli->format) {
             /* the form from the diagnosis: what works, or what to do first */
             sd_advice advice;

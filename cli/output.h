@@ -37,7 +37,10 @@ int sd_print_discovery(const sd_cli *cli, const sd_discovery *d);
  * checks and the diagnosis (with the discovery behind it when d is set). */
 void sd_print_diagnosis_json(const sd_cli *cli, const sd_diag_result *r, const sd_server *tested,
                              const sd_discovery *d);
-void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r);
+/* For a person: the verdict first, then what to change and the server's
+ * reply, then the settings found (d, when set) and the layer checks as the
+ * evidence; the technical details only with -v, the verdict alone with -q. */
+void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r, const sd_discovery *d);
 /* The discovery part of the default command's text output. */
 void sd_print_discovery_brief(const sd_cli *cli, const sd_discovery *d);
 

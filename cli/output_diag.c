@@ -12,7 +12,11 @@ static void json_check(sd_json *j, const sd_check *c)
     sd_json_kv_string(j, "target", c->target);
     sd_json_kv_string(j, "status", sd_check_status_name(c->status));
     sd_json_kv_string(j, "code", sd_finding_code(c->code));
-    sd_json_kv_string(j, "message", c->message);
+    char *message = sd_xasprintf("%s%s", c->message ? c->message : "", sd_check_note(c));
+    sd_json_kv_string(j, "message", message);
+    free(message);
+    if (c->reply)
+        sd_json_kv_string(j, "reply", c->reply);
     sd_json_kv_string(j, "remedy", c->remedy);
     if (c->suggested_host)
         sd_json_kv_string(j, "suggested_host", c->suggested_host);
@@ -35,6 +39,8 @@ static void json_diagnosis(sd_json *j, const sd_diag_result *r)
     sd_json_kv_string(j, "remedy", r->remedy);
     if (r->suggested_host)
         sd_json_kv_string(j, "suggested_host", r->suggested_host);
+    if (r->server_reply)
+        sd_json_kv_string(j, "server_reply", r->server_reply);
     if (r->has_working) {
         sd_json_key(j, "working_settings");
         sd_json_object_begin(j);
@@ -126,56 +132,93 @@ static const char *mark(const sd_style *st, sd_check_status s, char *buf, size_t
     return buf;
 }
 
-void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r)
+/* Why the login was not checked, when it was not and the verdict does not
+ * already say so; NULL when it was checked (or failed: then that is said). */
+static const char *login_not_checked(const sd_diag_result *r)
 {
-    sd_style st = sd_style_for(stdout);
-    char m[32];
-    if (!cli->quiet) {
-        printf("%sChecking %s port %d with %s%s%s\n", st.bold, r->host, r->port, sd_security_label(r->security),
-               r->port_inferred || r->security_inferred ? " (what the settings left out is inferred)" : "",
-               st.reset);
-        for (size_t i = 0; i < r->checks.len; i++) {
-            const sd_check *c = &r->checks.items[i];
-            printf("  %s %-4s  %s\n", mark(&st, c->status, m, sizeof m), c->layer, c->message);
-            if (cli->verbose && c->status != SD_CHECK_PASS)
-                printf("             %s(%s)%s\n", st.dim, sd_finding_code(c->code), st.reset);
-        }
-    }
-    if (cli->verbose && !cli->quiet) {
-        if (r->tls.chain_len) {
-            printf("\nCertificate chain as the server sent it:\n");
-            for (int i = 0; i < r->tls.chain_len; i++) {
-                const sd_cert_summary *c = &r->tls.chain[i];
-                printf("  %d subject %s\n    issuer  %s\n    valid   %s to %s\n", i, c->subject, c->issuer,
-                       c->not_before, c->not_after);
-                if (c->names.len) {
-                    printf("    names  ");
-                    for (size_t k = 0; k < c->names.len && k < 10; k++)
-                        printf(" %s", c->names.items[k]);
-                    printf("%s\n", c->names.len > 10 ? " ..." : "");
-                }
-            }
-        }
-        if (r->transcript.len) {
-            printf("\nSMTP dialogue:\n");
-            for (size_t i = 0; i < r->transcript.len; i++)
-                printf("  %s\n", r->transcript.items[i]);
-        }
-        printf("\n%lld ms in all\n", (long long)r->elapsed_ms);
-    }
-    const char *color = r->status == SD_CHECK_FAIL ? st.red : r->status == SD_CHECK_WARN ? st.yellow : st.green;
-    printf("\n%sDiagnosis: %s%s%s", st.bold, color, diagnosis_status(r->status), st.reset);
-    if (r->status != SD_CHECK_PASS)
-        printf(" (%s)", sd_finding_code(r->code));
-    printf("\n  %s\n", r->summary);
-    if (r->queue_id)
-        printf("  The test message was accepted; the server named it %s.\n", r->queue_id);
-    if (r->remedy)
-        printf("  %sWhat to do:%s %s\n", st.bold, st.reset, r->remedy);
-    /* The certificate is the diagnosis; say also what became of the password. */
     for (size_t i = 0; i < r->checks.len; i++) {
         const sd_check *c = &r->checks.items[i];
-        if (c->code == SD_F_AUTH_WITHHELD && r->code != c->code)
-            printf("  %sNote:%s %s. %s\n", st.bold, st.reset, c->message, c->remedy ? c->remedy : "");
+        if (c->code == r->code)
+            continue;
+        if (c->code == SD_F_AUTH_SKIPPED)
+            return "The login was not checked: no password was given.";
+        if (c->code == SD_F_AUTH_WITHHELD)
+            return "The login was not checked: your password was not sent, because the connection could not be trusted.";
+    }
+    return NULL;
+}
+
+/* The first lines a person reads: the verdict (with whether the login was
+ * checked), what to change, and the server's reply the verdict rests on,
+ * quoted once. -q prints only the verdict line. */
+static void print_verdict(const sd_cli *cli, const sd_style *st, const sd_diag_result *r)
+{
+    const char *color = r->status == SD_CHECK_FAIL ? st->red : r->status == SD_CHECK_WARN ? st->yellow : st->green;
+    const char *login = login_not_checked(r);
+    printf("%s%s%s%s%s%s\n", st->bold, color, r->summary, login ? " " : "", login ? login : "", st->reset);
+    if (cli->quiet)
+        return;
+    if (r->queue_id)
+        printf("The test message was accepted; the server named it %s.\n", r->queue_id);
+    if (r->remedy)
+        printf("%sWhat to change:%s %s\n", st->bold, st->reset, r->remedy);
+    if (r->server_reply)
+        printf("Server said: \"%s\"\n", r->server_reply);
+}
+
+/* The layer checks, as the evidence: plain words, the technical details
+ * (cipher, certificate issuer, EHLO keywords) and finding codes with -v. */
+static void print_checks(const sd_cli *cli, const sd_style *st, const sd_diag_result *r)
+{
+    char m[32];
+    printf("%sChecked %s port %d with %s%s:%s\n", st->bold, r->host, r->port, sd_security_words(r->security),
+           r->port_inferred || r->security_inferred ? " (what the settings left out is inferred)" : "", st->reset);
+    for (size_t i = 0; i < r->checks.len; i++) {
+        const sd_check *c = &r->checks.items[i];
+        const char *message = !cli->verbose && c->brief ? c->brief : c->message;
+        printf("  %s %-4s  %s%s\n", mark(st, c->status, m, sizeof m), c->layer, message, sd_check_note(c));
+        if (cli->verbose && c->status != SD_CHECK_PASS)
+            printf("             %s(%s)%s\n", st->dim, sd_finding_code(c->code), st->reset);
+    }
+}
+
+static void print_details(const sd_diag_result *r)
+{
+    if (r->tls.chain_len) {
+        printf("\nCertificate chain as the server sent it:\n");
+        for (int i = 0; i < r->tls.chain_len; i++) {
+            const sd_cert_summary *c = &r->tls.chain[i];
+            printf("  %d subject %s\n    issuer  %s\n    valid   %s to %s\n", i, c->subject, c->issuer,
+                   c->not_before, c->not_after);
+            if (c->names.len) {
+                printf("    names  ");
+                for (size_t k = 0; k < c->names.len && k < 10; k++)
+                    printf(" %s", c->names.items[k]);
+                printf("%s\n", c->names.len > 10 ? " ..." : "");
+            }
+        }
+    }
+    if (r->transcript.len) {
+        printf("\nSMTP dialogue:\n");
+        for (size_t i = 0; i < r->transcript.len; i++)
+            printf("  %s\n", r->transcript.items[i]);
+    }
+    printf("\n%lld ms in all\n", (long long)r->elapsed_ms);
+}
+
+void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r, const sd_discovery *d)
+{
+    sd_style st = sd_style_for(stdout);
+    print_verdict(cli, &st, r);
+    if (cli->quiet)
+        return;
+    printf("\n");
+    if (d)
+        sd_print_discovery_brief(cli, d);   /* ends with a blank line */
+    print_checks(cli, &st, r);
+    if (cli->verbose) {
+        printf("\n%sDiagnosis:%s %s (%s)\n", st.bold, st.reset, diagnosis_status(r->status),
+               sd_finding_code(r->code));
+        print_details(r);
     }
 }

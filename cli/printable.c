@@ -47,12 +47,15 @@ void sd_diag_result_printable(sd_diag_result *r)
         sd_check *c = &r->checks.items[i];
         sd_text_make_printable(&c->target, false);
         sd_text_make_printable(&c->message, false);
+        sd_text_make_printable(&c->reply, false);
+        sd_text_make_printable(&c->brief, false);
         sd_text_make_printable(&c->remedy, false);
         sd_text_make_printable(&c->suggested_host, false);
     }
     sd_text_make_printable(&r->summary, false);
     sd_text_make_printable(&r->remedy, false);
     sd_text_make_printable(&r->suggested_host, false);
+    sd_text_make_printable(&r->server_reply, false);
     sd_text_make_printable(&r->queue_id, false);
     sd_text_make_printable(&r->auth_mechanism, false);
     list_printable(&r->transcript);

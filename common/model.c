@@ -26,6 +26,11 @@ const char *sd_security_label(sd_security s)
     }
 }
 
+const char *sd_security_words(sd_security s)
+{
+    return s == SD_SEC_PLAIN ? "no encryption" : sd_security_label(s);
+}
+
 int sd_security_parse(const char *s, sd_security *out)
 {
     if (sd_str_ieq(s, "tls") || sd_str_ieq(s, "ssl") || sd_str_ieq(s, "ssl/tls"))

@@ -42,6 +42,9 @@ enum {
 
 const char *sd_security_name(sd_security s);          /* "tls", "starttls", "plain", "unknown" */
 const char *sd_security_label(sd_security s);         /* "SSL/TLS", "STARTTLS", "None" */
+/* The setting in a sentence ("with no encryption", never the form's "None"):
+ * "SSL/TLS", "STARTTLS", "no encryption". */
+const char *sd_security_words(sd_security s);
 int sd_security_parse(const char *s, sd_security *out); /* accepts tls/ssl, starttls, plain/none */
 
 const char *sd_protocol_name(sd_protocol p);           /* "smtp", "imap", "pop3" */

@@ -83,6 +83,7 @@ static sd_check *refusal_check(const sd_diag_request *req, sd_diag_result *r, co
         message = sd_xasprintf("at %s the server answered %d %s", what, reply->code, text);
     char *target = sd_check_target(r->host, r->port);
     sd_check *c = sd_check_add(&r->checks, layer, target, status, code, message);
+    c->reply = sd_xasprintf("%d %s", reply->code, text);
     c->remedy = situation_remedy(req, r, rule, code, s);
     free(target);
     return c;

@@ -41,6 +41,8 @@ void sd_check_list_free(sd_check_list *l)
     for (size_t i = 0; i < l->len; i++) {
         free(l->items[i].target);
         free(l->items[i].message);
+        free(l->items[i].reply);
+        free(l->items[i].brief);
         free(l->items[i].remedy);
         free(l->items[i].suggested_host);
     }
@@ -70,6 +72,11 @@ void sd_check_list_sort(sd_check_list *l)
         }
         l->items[j] = c;
     }
+}
+
+const char *sd_check_note(const sd_check *c)
+{
+    return c->softened ? " (not failed because of --insecure, which is only for a server you run yourself)" : "";
 }
 
 /* ---- the tcp, tls and smtp checks of a session ----------------------- */
@@ -107,10 +114,12 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
 static void tls_handshake_check(sd_diag_result *r, const sd_session *s, const char *target, bool starttls)
 {
     const sd_tls_info *t = &s->tls;
-    sd_check_add(&r->checks, "tls", target, SD_CHECK_PASS, SD_F_TLS_OK,
-                 sd_xasprintf("%s%s with %s%s%s", starttls ? "STARTTLS, then " : "", t->version ? t->version : "TLS",
-                              t->cipher ? t->cipher : "?", t->group ? ", key exchange " : "",
-                              t->group ? t->group : ""));
+    sd_check *c = sd_check_add(&r->checks, "tls", target, SD_CHECK_PASS, SD_F_TLS_OK,
+                               sd_xasprintf("%s%s with %s%s%s", starttls ? "STARTTLS, then " : "",
+                                            t->version ? t->version : "TLS", t->cipher ? t->cipher : "?",
+                                            t->group ? ", key exchange " : "", t->group ? t->group : ""));
+    c->brief = sd_xstrdup(starttls ? "the connection is encrypted after STARTTLS"
+                                   : "the connection is encrypted from the first byte");
 }
 
 static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_tls_info *t, const char *target)
@@ -120,13 +129,13 @@ static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_t
     sd_check_status status = v.status;
     char *msg = v.message;
     v.message = NULL;
-    if (status == SD_CHECK_FAIL && req->insecure) {
+    bool softened = status == SD_CHECK_FAIL && req->insecure;
+    if (softened)
         status = SD_CHECK_WARN;
-        char *m = sd_xasprintf("%s (not failed because of --insecure, which is only for a server you run yourself)", msg);
-        free(msg);
-        msg = m;
-    }
     sd_check *c = sd_check_add(&r->checks, "tls", target, status, v.code, msg);
+    c->softened = softened;
+    if (v.code == SD_F_TLS_OK)
+        c->brief = sd_xstrdup("the certificate checks out");
     c->suggested_host = v.suggested_host;
     c->interceptor = v.interceptor;
     v.suggested_host = NULL;
@@ -166,6 +175,7 @@ static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_
         if (rule && rule->finding != SD_F_SMTP_REJECTED) {
             sd_check *c = sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, rule->finding,
                                        sd_xasprintf("the greeting says: %s", s->greeting.text));
+            c->reply = sd_xasprintf("%d %s", s->greeting.code, s->greeting.text);
             c->remedy = sd_xstrdup(rule->remedy);
         }
     } else if (s->greeting.code >= 400) {
@@ -178,10 +188,23 @@ static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_
     if (s->ready) {
         sd_buf caps = {0};
         caps_text(&caps, &s->caps);
-        sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, SD_F_SMTP_OK,
-                     sd_xasprintf("EHLO accepted; the server offers:%s", caps.data ? caps.data : " nothing more"));
+        sd_check *c = sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, SD_F_SMTP_OK,
+                                   sd_xasprintf("EHLO accepted; the server offers:%s",
+                                                caps.data ? caps.data : " nothing more"));
+        c->brief = sd_xstrdup(s->caps.auth_names.len ? "the server accepts EHLO and offers a login"
+                                                     : "the server accepts EHLO");
         sd_buf_free(&caps);
     }
+}
+
+/* The reply a refused session ended with (the greeting's, else EHLO's),
+ * for smtp.rejected; NULL for anything else. */
+static char *refused_reply(const sd_session *s, sd_finding f)
+{
+    if (f != SD_F_SMTP_REJECTED)
+        return NULL;
+    const sd_smtp_reply *reply = s->greeting.code >= 400 ? &s->greeting : &s->last_reply;
+    return reply->code >= 400 ? sd_xasprintf("%d %s", reply->code, reply->text ? reply->text : "") : NULL;
 }
 
 void sd_session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_session *s)
@@ -206,8 +229,10 @@ void sd_session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_s
         tls_handshake_check(r, s, target, s->detected == SD_SEC_STARTTLS);
         cert_check(req, r, &s->tls, target);
     }
-    if (layer && (strcmp(layer, "smtp") == 0 || f == SD_F_TCP_RESET))
-        sd_check_add(&r->checks, layer, target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
+    if (layer && (strcmp(layer, "smtp") == 0 || f == SD_F_TCP_RESET)) {
+        sd_check *c = sd_check_add(&r->checks, layer, target, SD_CHECK_FAIL, f, sd_xstrdup(s->detail));
+        c->reply = refused_reply(s, f);
+    }
     smtp_checks(req, r, s, target);
     if (s->ready && r->security == SD_SEC_PLAIN && s->starttls_offered)
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, SD_F_TLS_NOT_USED,

@@ -247,6 +247,7 @@ void sd_diag_result_free(sd_diag_result *r)
     free(r->summary);
     free(r->remedy);
     free(r->suggested_host);
+    free(r->server_reply);
     sd_server_clear(&r->working);
     sd_server_list_free(&r->tried);
     sd_strlist_free(&r->transcript);

@@ -28,6 +28,12 @@ typedef struct sd_check {
     sd_check_status status;
     sd_finding code;          /* SD_F_TCP_TIMEOUT, SD_F_TLS_OK... */
     char *message;            /* one sentence of what was observed */
+    char *reply;              /* the server's reply the finding rests on ("534 5.7.9 ..."), shown
+                                 once as evidence, never pasted into a summary; or NULL */
+    char *brief;              /* the message without technical details (cipher, issuer,
+                                 EHLO keywords), for text output without -v; or NULL */
+    bool softened;            /* a failure shown as a warning because of --insecure: the
+                                 message says so, the summary's {detail} does not */
     char *remedy;             /* one sentence of what to do, or NULL */
     char *suggested_host;     /* where the fix is another host name */
     const sd_interceptor *interceptor;   /* cert.intercepted: the product, when known */
@@ -91,6 +97,7 @@ typedef struct sd_diag_result {
     sd_check_status status;        /* PASS (ok), WARN or FAIL */
     sd_finding code;
     char *summary, *remedy, *suggested_host;
+    char *server_reply;            /* the root cause's reply of the server, or NULL */
     bool has_working;              /* another setting was found to work */
     sd_server working;
     sd_server_list tried;          /* alternatives probed, with verified set */
@@ -127,6 +134,9 @@ const char *sd_check_status_name(sd_check_status s);  /* pass, warn, fail, skip 
 sd_check *sd_check_add(sd_check_list *l, const char *layer, const char *target, sd_check_status status,
                        sd_finding code, char *message_owned);
 void sd_check_list_free(sd_check_list *l);
+/* What follows the message wherever a check is shown: why a failure is only
+ * a warning (--insecure), or "". Static text. */
+const char *sd_check_note(const sd_check *c);
 
 /* Classifies a completed handshake's certificate: the primary finding
  * (SD_F_TLS_OK when nothing is wrong), a message, and the suggested host for

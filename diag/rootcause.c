@@ -15,8 +15,8 @@ static char *alternative_text(const sd_diag_result *r)
         return NULL;
     const sd_server *w = &r->working;
     if (sd_str_ieq(w->host, r->host))
-        return sd_xasprintf("port %d with %s", w->port, sd_security_label(w->security));
-    return sd_xasprintf("%s port %d with %s", w->host, w->port, sd_security_label(w->security));
+        return sd_xasprintf("port %d with %s", w->port, sd_security_words(w->security));
+    return sd_xasprintf("%s port %d with %s", w->host, w->port, sd_security_words(w->security));
 }
 
 /* What the port turned out to do, for tls.starttls_expected. */
@@ -35,7 +35,7 @@ static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_r
     sd_template_var vars[] = {
         {"host", r->host},
         {"port", port},
-        {"security", sd_security_label(r->security)},
+        {"security", sd_security_words(r->security)},
         {"detected", detected_label(r)},
         {"suggested_host", c ? c->suggested_host : NULL},
         {"alternative", alternative},
@@ -126,6 +126,7 @@ void sd_choose_root_cause(const sd_diag_request *req, sd_diag_result *r)
     r->summary = rule && rule->summary ? render(rule->summary, req, r, cause, alternative)
                                        : sd_xstrdup(cause->message);
     r->remedy = sd_xstrdup(cause->remedy);
+    r->server_reply = sd_xstrdup(cause->reply);
     if (cause->code == SD_F_CERT_HOSTNAME_MISMATCH || cause->code == SD_F_DNS_NXDOMAIN)
         r->suggested_host = sd_xstrdup(cause->suggested_host);
     free(alternative);

@@ -98,7 +98,7 @@ def test_wrong_password_is_refused_by_postfix(lab):
                 "--user", ALICE, "--password-file", password_file(lab, "not-the-password"))
     d = r.json["diagnosis"]
     assert (r.rc, d["code"]) == (1, "auth.failed"), d
-    assert "535 5.7.8" in d["summary"], d
+    assert "535 5.7.8" in d["server_reply"], d
 
 
 def test_sender_not_owned_by_the_login(lab):
@@ -107,7 +107,7 @@ def test_sender_not_owned_by_the_login(lab):
                 "--from", "bob@mta.test")
     d = r.json["diagnosis"]
     assert (r.rc, d["code"]) == (1, "send.sender_rejected"), (d, r.json["checks"])
-    assert "not owned by user alice@mta.test" in d["summary"], d
+    assert "not owned by user alice@mta.test" in d["server_reply"], d
 
 
 # -- remedies that fit the situation --------------------------------------------
@@ -140,7 +140,7 @@ def test_relay_denied_after_login_is_for_the_administrator(lab):
     assert outcome(r) == (1, "fail", "send.relay_denied"), (r.json["diagnosis"], r.json["checks"])
     assert [c["status"] for c in checks(r, "auth.ok")] == ["pass"], r.json["checks"]
     d = r.json["diagnosis"]
-    assert "554 5.7.1 <someone@elsewhere.test>: Relay access denied" in d["summary"], d
+    assert "554 5.7.1 <someone@elsewhere.test>: Relay access denied" in d["server_reply"], d
     assert d["remedy"] == (
         "The server accepted your login but still will not send mail to other domains for you. That is a setting "
         "of the server, not of your program: ask whoever runs relay.mta.lab.test to allow sending for logged-in "
@@ -161,7 +161,7 @@ def test_message_over_the_limit_at_data(lab):
     r = diag(lab, "big.mta.lab.test", "--send-to", "bob@mta.test")
     assert outcome(r) == (1, "fail", "send.message_too_big"), (r.json["diagnosis"], r.json["checks"])
     d = r.json["diagnosis"]
-    assert "552 5.3.4 Error: message file too big" in d["summary"], d
+    assert "552 5.3.4 Error: message file too big" in d["server_reply"], d
     assert d["remedy"] == ("The server refused the message as too big: send large files as a link instead of an "
                            "attachment, or ask the server's administrator what its limit is and to raise it."), d
     assert not checks(r, "smtp.size_limit_small"), "no SIZE was announced"
@@ -213,7 +213,7 @@ def test_greylisting_after_login_on_submission_is_the_servers_mistake(lab):
     r = diag(lab, "grey.mta.lab.test", "--send-to", "bob@mta.test")
     assert outcome(r) == (0, "warn", "send.temporary_failure"), (r.json["diagnosis"], r.json["checks"])
     d = r.json["diagnosis"]
-    assert "450 4.2.0 <bob@mta.test>: Recipient address rejected: Greylisted" in d["summary"], d
+    assert "450 4.2.0 <bob@mta.test>: Recipient address rejected: Greylisted" in d["server_reply"], d
     assert d["remedy"] == (
         "The server greylists you even after your login on a submission port, which it should not do: ask whoever "
         "runs grey.mta.lab.test to exempt logged-in users on ports 587 and 465 from greylisting (on Postfix: "

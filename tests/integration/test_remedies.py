@@ -117,8 +117,8 @@ def test_microsoft_basic_authentication_not_supported_needs_oauth(lab):
     r = run(lab, "basic.lab.office365.com")
     assert outcome(r) == (1, "fail", "auth.oauth_required"), r.json["diagnosis"]
     d = r.json["diagnosis"]
-    assert d["summary"].startswith("The provider accepts no password login here, only a sign-in with OAuth2: "), d
-    assert "550 5.7.30 Basic authentication is not supported for Client Submission" in d["summary"], d
+    assert d["summary"] == "The provider accepts no password login here, only a sign-in with OAuth2.", d
+    assert "550 5.7.30 Basic authentication is not supported for Client Submission" in d["server_reply"], d
     for says in ('choose "Sign in with Microsoft" (OAuth2) in your program', "an app password does not help",
                  "Only an administrator of your organisation can allow password logins for SMTP again",
                  "off by default from the end of December 2026"):
