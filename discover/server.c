@@ -129,6 +129,35 @@ static bool states_order(unsigned src)
     return src & (SD_SRC_AUTOCONFIG | SD_SRC_WELLKNOWN | SD_SRC_ISPDB | SD_SRC_PRESET | SD_SRC_MX);
 }
 
+/* The servers of one source within one tier are a group: whether a probe
+ * saw them fail, and which tier and source, are the same for all of them. */
+static bool same_group(const sd_server *a, const sd_server *b)
+{
+    return a->protocol == b->protocol && a->probe_failed == b->probe_failed &&
+           effective_tier(a) == effective_tier(b) && sd_source_primary(a->sources) == sd_source_primary(b->sources);
+}
+
+/* Each server's group_security: the best security any encrypted server of
+ * its group offers (plain only when the whole group is plain). */
+static void set_group_security(sd_server_list *l)
+{
+    for (size_t i = 0; i < l->len; i++) {
+        int best = security_rank(SD_SEC_PLAIN);
+        for (size_t j = 0; j < l->len; j++)
+            if (same_group(&l->items[i], &l->items[j]) && l->items[j].security != SD_SEC_PLAIN &&
+                security_rank(l->items[j].security) < best)
+                best = security_rank(l->items[j].security);
+        l->items[i].group_security = best;
+    }
+}
+
+/* A strict order by one key, field after field (qsort needs a consistent
+ * comparison): protocol; whether a probe saw it fail; the tier; between
+ * the groups of one tier, the best security each offers (implicit TLS
+ * before STARTTLS, RFC 8314), then the source's preference; within a
+ * group, the provider's own order where its source states one (only a
+ * server without encryption goes after the encrypted ones, whatever its
+ * place), else security then order; last host and port. */
 static int compare_servers(const void *pa, const void *pb)
 {
     const sd_server *a = pa, *b = pb;
@@ -140,26 +169,26 @@ static int compare_servers(const void *pa, const void *pb)
     int ta = effective_tier(a), tb = effective_tier(b);
     if (ta != tb)
         return ta - tb;
-    /* the provider's own order, within the answer of one source that
-     * states one (a probe that saw a server fail has already put it last);
-     * only a server without any encryption goes after the encrypted ones
-     * whatever its place */
-    if (sa == sb && states_order(sa)) {
-        bool plain_a = a->security == SD_SEC_PLAIN, plain_b = b->security == SD_SEC_PLAIN;
+    if (sa != sb) {
+        if (a->group_security != b->group_security)
+            return a->group_security - b->group_security;
+        return source_rank(sa) - source_rank(sb);
+    }
+    bool plain_a = a->security == SD_SEC_PLAIN, plain_b = b->security == SD_SEC_PLAIN;
+    if (states_order(sa)) {
         if (plain_a != plain_b)
             return plain_a ? 1 : -1;
-        if (a->order != b->order)
-            return a->order - b->order;
+    } else if (security_rank(a->security) != security_rank(b->security)) {
+        return security_rank(a->security) - security_rank(b->security);
     }
-    int ra = security_rank(a->security), rb = security_rank(b->security);
-    if (ra != rb)
-        return ra - rb;
-    if (source_rank(sa) != source_rank(sb))
-        return source_rank(sa) - source_rank(sb);
     if (a->order != b->order)
         return a->order - b->order;
     int h = strcmp(a->host, b->host);
-    return h ? h : a->port - b->port;
+    if (h)
+        return h;
+    if (a->port != b->port)
+        return a->port - b->port;
+    return security_rank(a->security) - security_rank(b->security);
 }
 
 void sd_server_list_rank(sd_server_list *l)
@@ -173,6 +202,7 @@ void sd_server_list_rank(sd_server_list *l)
     }
     for (size_t i = 0; i < l->len; i++)
         l->items[i].demoted = known_provider_resolves && l->items[i].vouch == SD_VOUCH_NONE;
+    set_group_security(l);
     if (l->len > 1)
         qsort(l->items, l->len, sizeof *l->items, compare_servers);
 }

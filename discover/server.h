@@ -26,6 +26,7 @@ typedef struct sd_server {
     sd_vouch vouch;         /* who vouches for the host (set by discovery before ranking) */
     bool unresolved;        /* its host name did not resolve in this run */
     bool demoted;           /* ranked below the known providers' hosts (see rank) */
+    int group_security;     /* ranking scratch: the best security its source's group offers */
     bool verified;          /* a probe of this run saw it answer as described */
     bool probe_failed;      /* a probe of this run saw it fail */
     bool cert_failed;       /* it answered, but its certificate did not verify for the host */

@@ -81,7 +81,35 @@ static void test_invalid_entries_are_dropped(void)
     sd_server_list_free(&l);
 }
 
+/* The ranking is one strict order: every input order of the same servers
+ * ranks them alike (the comparison of the provider's order within a source
+ * and of security between sources once went round in a circle: an
+ * autoconfig STARTTLS server listed first, its TLS server second, and an
+ * SRV TLS server). */
+static void test_ranking_ignores_the_input_order(void)
+{
+    sd_server in[] = {
+        srv("a.example", 587, SD_SEC_STARTTLS, SD_SRC_AUTOCONFIG, 0),
+        srv("b.example", 465, SD_SEC_TLS, SD_SRC_AUTOCONFIG, 1),
+        srv("c.example", 465, SD_SEC_TLS, SD_SRC_SRV, 0),
+    };
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    for (int p = 0; p < 6; p++) {
+        sd_server_list l = {0};
+        for (int i = 0; i < 3; i++)
+            sd_server_list_add(&l, &in[perms[p][i]]);
+        sd_server_list_rank(&l);
+        /* the autoconfig group offers TLS too, and autoconfig is preferred
+         * to SRV: its own order first (a, b), then SRV's c */
+        CHECK_STR(l.items[0].host, "a.example");
+        CHECK_STR(l.items[1].host, "b.example");
+        CHECK_STR(l.items[2].host, "c.example");
+        sd_server_list_free(&l);
+    }
+}
+
 TEST_LIST(server_tests) = {
+    {"server: the ranking does not depend on the input order", test_ranking_ignores_the_input_order},
     {"server: candidates several sources agree on are one", test_merge_same_endpoint},
     {"server: ranking by source tier, the provider's order and security", test_ranking},
     {"server: invalid entries are dropped", test_invalid_entries_are_dropped},
