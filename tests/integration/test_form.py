@@ -172,7 +172,7 @@ def test_discover_text_words(lab):
     r = lab.run("discover", "--no-probe", "--timeout", "1", "you@gmail.com", dns=DEAD_DNS_IP)
     assert "Gmail: a setting must be changed on the Gmail web site first:" in r.out, r.out
     assert "(preparation)" not in r.out and "  Auth          PLAIN, LOGIN, XOAUTH2, OAUTHBEARER" in r.out, r.out
-    assert "from the built-in preset" in r.out and " preset " not in r.out, r.out
+    assert "from the built-in preset" in r.out and "(preset)" not in r.out, r.out
     v = lab.run("discover", "--no-probe", "-v", "--timeout", "1", "you@gmail.com", dns=DEAD_DNS_IP)
     assert "status: preparation" in v.out and "(preset)" in v.out, v.out
     j = lab.run("discover", "--no-probe", "--json", "--timeout", "1", "you@gmail.com", dns=DEAD_DNS_IP)
