@@ -22,13 +22,29 @@
 #include "presets/knowledge.h"
 #include "presets/preset.h"
 
+/* The network work of a run ends RUN_BUDGET_STEPS times --timeout after it
+ * began, whatever each step does: a server that answers every line just
+ * before the step timeout cannot stretch a run. Time spent waiting for the
+ * person (a trust question, a password prompt) is not counted. */
+enum { RUN_BUDGET_STEPS = 3 };
+/* After this long at a prompt, the probe's session may have been dropped
+ * as idle (some servers wait 30 s for the next command): open a new one. */
+enum { PROMPT_IDLE_MS = 15000 };
+static int64_t run_started_ms;
+
+static int64_t run_deadline(const sd_cli *cli, int64_t person_ms)
+{
+    return run_started_ms + RUN_BUDGET_STEPS * (int64_t)cli->timeout_ms + person_ms;
+}
+
 /* Discovery for the address on the command line; -1 after saying why. */
 static int discover_address(const sd_cli *cli, const sd_preset_db *presets, bool keep_session,
                             sd_discovery *d)
 {
     sd_discover_options opts = {
         .dns_servers = cli->dns_servers, .ca_file = cli->ca_file, .ispdb_url = cli->ispdb_url,
-        .timeout_ms = cli->timeout_ms, .probe = cli->probe, .presets = presets,
+        .timeout_ms = cli->timeout_ms, .run_deadline = run_deadline(cli, 0), .probe = cli->probe,
+        .presets = presets,
         .keep_session = keep_session, .keep_transcript = keep_session && cli->verbose,
     };
     sd_error err;
@@ -49,21 +65,6 @@ static int run_discover(const sd_cli *cli, const sd_preset_db *presets)
     int rc = sd_print_discovery(cli, &d);
     sd_discovery_free(&d);
     return rc;
-}
-
-/* The network work of a run ends RUN_BUDGET_STEPS times --timeout after it
- * began, whatever each step does: a server that answers every line just
- * before the step timeout cannot stretch a run. Time spent waiting for the
- * person (a trust question, a password prompt) is not counted. */
-enum { RUN_BUDGET_STEPS = 3 };
-/* After this long at a prompt, the probe's session may have been dropped
- * as idle (some servers wait 30 s for the next command): open a new one. */
-enum { PROMPT_IDLE_MS = 15000 };
-static int64_t run_started_ms;
-
-static int64_t run_deadline(const sd_cli *cli, int64_t person_ms)
-{
-    return run_started_ms + RUN_BUDGET_STEPS * (int64_t)cli->timeout_ms + person_ms;
 }
 
 static sd_diag_request diag_request(const sd_cli *cli, const sd_preset_db *presets, const sd_knowledge *k)
@@ -208,6 +209,8 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         req.open_session = &d.kept->session;
         req.open_addresses = &d.kept->addresses;
         req.open_canonical = d.kept->canonical;
+    } else if (d.kept) {
+        sd_session_free(&d.kept->session);   /* not two connections to one server at once */
     }
     sd_diag_result r;
     sd_error err;

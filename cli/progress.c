@@ -2,6 +2,7 @@
 #include "cli/progress.h"
 
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,13 +13,24 @@
 
 static struct {
     pthread_mutex_t lock;
+    pthread_cond_t wake;       /* the wipe ends the ticker's wait at once */
     pthread_t ticker;
     bool shown, stop;
     char head[160];            /* "checking smtp.example.com" */
     const char *step;          /* static, or NULL */
     int64_t started_ms;
     int width;                 /* of the line on the terminal now */
-} line = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} line = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* The terminal's width: a line that wrapped could no longer be rewritten
+ * with a carriage return. */
+static int columns(void)
+{
+    struct winsize w;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &w) == 0 && w.ws_col >= 20)
+        return w.ws_col;
+    return 80;
+}
 
 /* Plain text and a carriage return, no escape codes: what is left of a
  * longer line before is overwritten with blanks. Called with the lock. */
@@ -33,7 +45,13 @@ static void render(void)
     long seconds = (long)((sd_now_ms() - line.started_ms) / 1000);
     if (seconds >= 1)
         snprintf(text + len, sizeof text - len, " %ld s", seconds);
-    int width = (int)strlen(text);
+    int width = (int)strlen(text), room = columns() - 1;
+    if (width > room) {                 /* cut on a UTF-8 character's start */
+        width = room;
+        while (width > 0 && ((unsigned char)text[width] & 0xc0) == 0x80)
+            width--;
+        text[width] = '\0';
+    }
     fprintf(stderr, "\r%s%*s", text, width < line.width ? line.width - width : 0, "");
     if (width > line.width)
         line.width = width;
@@ -43,11 +61,18 @@ static void render(void)
 static void *tick(void *arg)
 {
     (void)arg;
-    struct timespec quarter = {0, 250 * 1000 * 1000};
     long last = 0;
+    pthread_mutex_lock(&line.lock);
     for (;;) {
-        nanosleep(&quarter, NULL);
-        pthread_mutex_lock(&line.lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 250 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000;
+        }
+        while (!line.stop && pthread_cond_timedwait(&line.wake, &line.lock, &until) == 0)
+            ;
         if (line.stop) {
             pthread_mutex_unlock(&line.lock);
             return NULL;
@@ -57,7 +82,6 @@ static void *tick(void *arg)
             last = seconds;
             render();
         }
-        pthread_mutex_unlock(&line.lock);
     }
 }
 
@@ -97,6 +121,7 @@ void sd_progress_done(void)
     pthread_mutex_lock(&line.lock);
     bool joined = line.shown;
     line.stop = true;
+    pthread_cond_signal(&line.wake);
     line.shown = false;
     if (line.width > 0) {
         fprintf(stderr, "\r%*s\r", line.width, "");

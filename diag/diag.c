@@ -162,7 +162,8 @@ static void run_sessions(const sd_diag_request *req, sd_diag_result *r, const sd
     if (s->ready && s->detected != SD_SEC_UNKNOWN && r->security == SD_SEC_UNKNOWN)
         r->security = s->detected;
     sd_session_checks(req, r, s);
-    if (s->failure == SD_F_TLS_VERSION_TOO_OLD || s->failure == SD_F_TLS_HANDSHAKE_FAILED) {
+    if ((s->failure == SD_F_TLS_VERSION_TOO_OLD || s->failure == SD_F_TLS_HANDSHAKE_FAILED) &&
+        !s->conn.run_expired) {
         /* A port that answered the ClientHello in TLS is no plaintext
          * greeter: the second handshake need not listen first again. */
         sd_session_request again = q;

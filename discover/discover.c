@@ -105,7 +105,10 @@ int sd_discover(const sd_address *addr, const sd_discover_options *opts, sd_disc
         return -1;
     }
     start_sources(r);
-    sd_http_run(r->http, start + opts->timeout_ms, on_tick, r);
+    int64_t until = start + opts->timeout_ms;
+    if (opts->run_deadline > 0 && opts->run_deadline < until)
+        until = opts->run_deadline;
+    sd_http_run(r->http, until, on_tick, r);
     /* Every source has answered: what the fetches and look-ups hold is let
      * go before the wait for the probes (a batch runs many at once). */
     sd_http_free(r->http);

@@ -29,6 +29,7 @@ typedef struct sd_discover_options {
     const char *ca_file;          /* extra trust anchors, or NULL */
     const char *ispdb_url;        /* NULL: the default; "none": off */
     int timeout_ms;
+    int64_t run_deadline;         /* optional (sd_now_ms() time): the probes stop there too */
     bool probe;                   /* verify candidates and guess */
     bool keep_session;            /* keep the best candidate's probe open (see below) */
     bool keep_transcript;         /* of that session, for -v */

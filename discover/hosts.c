@@ -91,6 +91,7 @@ int run_start_probe(run *r, const host_entry *h, int port, sd_security mode)
     sd_session_request q = {
         .host = h->name, .addresses = &h->addresses, .port = port, .mode = mode,
         .speak_first = mode == SD_SEC_TLS, .timeout_ms = r->opts->timeout_ms, .tls_ctx = r->probe_tls,
+        .run_deadline = r->opts->run_deadline,
         .keep_transcript = r->opts->keep_transcript,
     };
     int i = sd_probe_add(r->probes, &q);

@@ -140,6 +140,15 @@ sd_tcp_status sd_conn_open(sd_conn *c, const sd_strlist *addresses, int port, in
     bool by_run = run_deadline > 0 && run_deadline < deadline;
     if (by_run)
         deadline = run_deadline;
+    if (by_run && deadline <= start) {       /* the run is over: no packet goes out */
+        c->run_expired = true;
+        for (size_t i = 0; i < n; i++) {
+            snprintf(attempts[i].address, sizeof attempts[i].address, "%s", addresses->items[i]);
+            attempts[i].status = SD_TCP_TIMEOUT;
+            attempts[i].elapsed_ms = 0;
+        }
+        return SD_TCP_TIMEOUT;
+    }
     size_t open_count = 0;
     for (size_t i = 0; i < n; i++) {
         snprintf(attempts[i].address, sizeof attempts[i].address, "%s", addresses->items[i]);

@@ -22,6 +22,26 @@ def world(lab):
     delay = Lab.seconds(TIMEOUT) * 0.8
     lab.smtp(SLOW_IP, 587, SmtpBehaviour("starttls", name="slow.deadline.test", cert=cert,
                                          users={USER: PASSWORD}, greeting_delay=delay, reply_delay=delay))
+    # a domain whose own SRV record names that server
+    lab.srv("_submission._tcp.slowdisc.test", "slow.deadline.test", 587)
+
+
+def test_discovery_and_diagnosis_share_the_deadline(lab):
+    """smtpdoctor ADDRESS: the probe of the slow server that the domain's SRV
+    names counts against the same deadline as the diagnosis after it."""
+    path = os.path.join(lab.dir, "deadline-password-2")
+    with open(path, "w") as f:
+        f.write(PASSWORD + "\n")
+    r = lab.run("--json", "--timeout", str(TIMEOUT), "--ispdb-url", "none", "--user", USER,
+                "--password-file", path, "--send-to", "someone@deadline.test", "kim@slowdisc.test")
+    assert r.json is not None, r
+    d = r.json["diagnosis"]
+    assert (r.rc, d["code"]) == (1, "run.deadline"), (d, r.json["checks"])
+    # the probe itself (greeting, EHLO, STARTTLS, EHLO: 6.4 s) was cut at
+    # the 6 s deadline, so the candidate is not verified
+    c = r.json["candidates"][0]
+    assert (c["host"], c["verified"]) == ("slow.deadline.test", False), c
+    assert r.elapsed < Lab.seconds(10), f"{r.elapsed:.1f}s"
 
 
 def test_a_server_that_answers_just_in_time_cannot_stretch_the_run(lab):
