@@ -50,9 +50,9 @@ def diag(lab, host, port, security, *extra, fmt=None):
 
 
 def form_of(out):
-    """The form: what follows the diagnosis's text after the last blank line
-    before the form's first line."""
-    start = out.index("\n\n", out.index("Diagnosis:")) + 2
+    """The form: what follows the diagnosis's text, whose last part is the
+    layer checks ("Checked HOST port N with ...:" and one line a check)."""
+    start = out.index("\n\n", out.index("\nChecked ")) + 2
     return out[start:]
 
 

@@ -156,8 +156,8 @@ def test_default_command_puts_the_verdict_before_the_settings(lab):
     r = lab.run("--timeout", "3", "user@ac.test")
     assert r.rc == 0, r
     assert first_lines(r, 3) == [
-        "Your settings work: smtp.ac.test port 465 with SSL/TLS. The login was not checked: no password was given.",
+        "Your settings work: smtp.ac.test port 587 with STARTTLS. The login was not checked: no password was given.",
         "",
-        "Settings for user@ac.test: smtp.ac.test port 465 with SSL/TLS, username user (from the domain's "
+        "Settings for user@ac.test: smtp.ac.test port 587 with STARTTLS, username user (from the domain's "
         "autoconfig document)",
     ], r.out
