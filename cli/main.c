@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/batch.h"
+#include "cli/oauth2_login.h"
 #include "cli/export.h"
 #include "cli/options.h"
 #include "cli/output.h"
@@ -17,6 +18,7 @@
 #include "cli/secret.h"
 #include "diag/gate.h"
 #include "discover/discover.h"
+#include "net/oauth2.h"
 #include "net/tls.h"
 #include "net/trust.h"
 #include "presets/knowledge.h"
@@ -123,6 +125,17 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
     sd_diag_request req = diag_request(cli, presets, k);
     req.host_sources = SD_SRC_USER;
     req.security_typed = cli->security != SD_SEC_UNKNOWN;
+    /* --oauth2: the sign-in comes first, before the progress line; the
+     * person's time at it does not count against the run's deadline */
+    int64_t asking = sd_now_ms();
+    char *token = cli->oauth2 ? sd_oauth2_sign_in(cli, presets, req.host) : NULL;
+    if (cli->oauth2 && !token)
+        return SD_EXIT_FAIL;
+    if (token) {
+        req.oauth2_token = token;
+        req.password = NULL;
+        req.run_deadline = run_deadline(cli, sd_now_ms() - asking);
+    }
     sd_diag_result r;
     sd_error err;
     char *checking = sd_xasprintf("%s port %d", req.host, req.port ? req.port : sd_security_default_port(SD_PROTO_SMTP, req.security));
@@ -131,6 +144,7 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
     req.on_step = sd_progress_step;
     int done = sd_diagnose(&req, &r, &err);
     sd_progress_done();
+    sd_oauth2_token_free(token);
     if (done < 0) {
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         return SD_EXIT_USAGE;
@@ -145,13 +159,13 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
  * prompt, when a secret would go to a server nothing vouches for. */
 static sd_gate_answer ask_trust(const sd_cli *cli, const sd_server *best)
 {
-    bool secret = cli->password || cli->oauth2_token || cli->password_prompt_pending;
+    bool secret = cli->password || cli->oauth2_token || cli->oauth2 || cli->password_prompt_pending;
     sd_gate_policy policy = {.trust_discovered = cli->trust_discovered};
     if (!secret || !sd_gate_host_needs_consent(best->vouch, &policy) || !sd_terminal_interactive())
         return SD_GATE_NOT_ASKED;
     char *question = sd_xasprintf("%s was found only through %s. Send your %s to it?", best->host,
                                   sd_gate_found_through(best->sources),
-                                  cli->oauth2_token && !cli->password ? "token" : "password");
+                                  (cli->oauth2_token || cli->oauth2) && !cli->password ? "token" : "password");
     int yes = sd_terminal_ask_yes(question);
     free(question);
     return yes < 0 ? SD_GATE_NOT_ASKED : yes ? SD_GATE_YES : SD_GATE_NO;
@@ -183,10 +197,19 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     req.trust_discovered = cli->trust_discovered;
     int64_t asking = sd_now_ms();
     req.trust_answer = ask_trust(cli, best);
-    char *prompted = NULL;
+    char *prompted = NULL, *token = NULL;
     bool asked = false;
-    if (cli->password_prompt_pending && !(best->vouch == SD_VOUCH_NONE && !cli->trust_discovered &&
-                                          req.trust_answer != SD_GATE_YES)) {
+    bool may_send = !(best->vouch == SD_VOUCH_NONE && !cli->trust_discovered && req.trust_answer != SD_GATE_YES);
+    if (cli->oauth2 && may_send) {
+        token = sd_oauth2_sign_in(cli, presets, best->host);
+        if (!token) {
+            sd_discovery_free(&d);
+            return SD_EXIT_FAIL;
+        }
+        req.oauth2_token = token;
+        req.password = NULL;
+    }
+    if (cli->password_prompt_pending && may_send) {
         char *prompt = sd_xasprintf("Password for %s (Enter: do not check the login): ", req.username);
         prompted = sd_terminal_ask_secret(prompt);
         free(prompt);
@@ -197,7 +220,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         }
         req.password = prompted;
     }
-    req.password_not_asked = cli->password_prompt_pending && !asked;
+    req.password_not_asked = (cli->password_prompt_pending && !asked) || (cli->oauth2 && !token);
     int64_t person_ms = sd_now_ms() - asking;
     req.run_deadline = run_deadline(cli, person_ms);
     /* The probe of the best candidate is still open: go on from there,
@@ -224,6 +247,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         fprintf(stderr, "smtpdoctor: %s\n", err.msg);
         sd_discovery_free(&d);
         sd_secret_free(prompted);
+        sd_oauth2_token_free(token);
         return SD_EXIT_USAGE;
     }
     sd_server tested = tested_settings(&r, req.username, best->sources, best->trusted);
@@ -231,6 +255,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     sd_diag_result_free(&r);
     sd_discovery_free(&d);
     sd_secret_free(prompted);
+    sd_oauth2_token_free(token);
     return rc;
 }
 

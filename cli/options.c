@@ -30,7 +30,7 @@ enum {
     OPT_JSON = 256, OPT_DNS, OPT_CA, OPT_TIMEOUT, OPT_INSECURE, OPT_USER, OPT_PWFILE, OPT_PWSTDIN,
     OPT_SENDTO, OPT_FROM, OPT_ISPDB, OPT_HOST, OPT_PORT, OPT_SECURITY, OPT_NOPROBE,
     OPT_ALLOWPLAIN, OPT_INCOMING, OPT_VERSION, OPT_PASSWORD, OPT_TOKENFILE, OPT_AUTHMECH, OPT_REPLYTO,
-    OPT_BCC, OPT_TRUST, OPT_FORMAT, OPT_BATCH,
+    OPT_BCC, OPT_TRUST, OPT_FORMAT, OPT_BATCH, OPT_OAUTH2, OPT_CLIENTID, OPT_CLIENTSECRET,
 };
 
 static const struct option long_options[] = {
@@ -44,6 +44,9 @@ static const struct option long_options[] = {
     {"password-stdin", no_argument, NULL, OPT_PWSTDIN},
     {"password", required_argument, NULL, OPT_PASSWORD},
     {"oauth2-token-file", required_argument, NULL, OPT_TOKENFILE},
+    {"oauth2", no_argument, NULL, OPT_OAUTH2},
+    {"oauth2-client-id", required_argument, NULL, OPT_CLIENTID},
+    {"oauth2-client-secret-file", required_argument, NULL, OPT_CLIENTSECRET},
     {"auth-mech", required_argument, NULL, OPT_AUTHMECH},
     {"reply-to", required_argument, NULL, OPT_REPLYTO},
     {"bcc", required_argument, NULL, OPT_BCC},
@@ -92,6 +95,8 @@ static void print_help(sd_command cmd)
         "  --insecure            certificate problems are warnings, not failures\n"
         "  --user NAME           the login (default: the address or the provider's form)\n"
         "  --password-file FILE, --password-stdin, env SMTPDOCTOR_PASSWORD: the password\n"
+        "  --oauth2              sign in with OAuth2 (--oauth2-client-id ID, and for\n"
+        "                        Google --oauth2-client-secret-file FILE)\n"
         "  --send-to ADDR        also send a test message (--from, --reply-to, --bcc)\n"
         "  -v, --verbose         sources, SMTP dialogue, certificates, timings\n"
         "  -q, --quiet           only the result\n";
@@ -332,6 +337,15 @@ static int handle_option(sd_cli *cli, int c, const char *arg, bool *help, bool *
         break;
     case OPT_TOKENFILE:
         return read_secret_file("token file", arg, &cli->oauth2_token);
+    case OPT_OAUTH2: cli->oauth2 = true; break;
+    case OPT_CLIENTID:
+        if (!*arg)
+            return usage_error("--oauth2-client-id takes the client ID of an app registered with the provider");
+        free(cli->oauth2_client_id);
+        cli->oauth2_client_id = sd_xstrdup(arg);
+        break;
+    case OPT_CLIENTSECRET:
+        return read_secret_file("client secret file", arg, &cli->oauth2_client_secret);
     case OPT_ISPDB:
         if (!sd_str_ieq(arg, "none") && strncmp(arg, "https://", 8) != 0 && strncmp(arg, "http://", 7) != 0)
             return usage_error("--ispdb-url takes an http(s) URL or 'none', not '%s'", arg);
@@ -419,6 +433,27 @@ static int unknown_command(const char *w)
     return -1;
 }
 
+/* --oauth2 goes with a login (smtpdoctor ADDRESS, or diag with a user) and
+ * needs the user's own client ID: the project has no registered app. */
+static int check_oauth2(sd_cli *cli)
+{
+    if (cli->command != SD_CMD_DEFAULT && cli->command != SD_CMD_DIAG)
+        return usage_error("--oauth2 goes with smtpdoctor ADDRESS or diag, which log in");
+    if (cli->oauth2_token)
+        return usage_error("--oauth2 signs in for a token; --oauth2-token-file gives one: use one of them");
+    if (cli->command == SD_CMD_DIAG && !cli->user && !cli->has_address)
+        return usage_error("diag --oauth2 needs the account: --user NAME or an ADDRESS");
+    if (!cli->oauth2_client_id) {
+        char *env = getenv("SMTPDOCTOR_OAUTH2_CLIENT_ID");
+        if (!env || !*env)
+            return usage_error("--oauth2 needs the client ID of an app registered with your provider: "
+                               "--oauth2-client-id ID or SMTPDOCTOR_OAUTH2_CLIENT_ID (the README says how to "
+                               "register one)");
+        cli->oauth2_client_id = sd_xstrdup(env);
+    }
+    return 0;
+}
+
 static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
 {
     memset(cli, 0, sizeof *cli);
@@ -464,6 +499,8 @@ static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
         if (sd_dns_servers_valid(cli->dns_servers, &err) < 0)
             return usage_error("--dns-server: %s", err.msg);
     }
+    if (cli->oauth2 && check_oauth2(cli) < 0)
+        return -1;
     if (cli->host_port) {
         if (cli->port && cli->port != cli->host_port)
             return usage_error("--host names port %d but --port says %d", cli->host_port, cli->port);
@@ -479,7 +516,7 @@ static int parse(int argc, char **argv, sd_cli *cli, char **env_password)
             return usage_error("SMTPDOCTOR_PASSWORD is set but empty: no password");
         cli->password = *env_password;
         *env_password = NULL;
-    } else if (!cli->password && !cli->oauth2_token && isatty(STDIN_FILENO) &&
+    } else if (!cli->password && !cli->oauth2_token && !cli->oauth2 && isatty(STDIN_FILENO) &&
                (cli->command == SD_CMD_DEFAULT || (cli->command == SD_CMD_DIAG && cli->user))) {
         /* A login is what fails most often, so on a terminal the password is
          * asked for: by smtpdoctor ADDRESS once it knows the server and its
@@ -507,11 +544,17 @@ int sd_cli_parse(int argc, char **argv, sd_cli *cli)
      * /proc/PID/environ nor reaches a child process. */
     char *env_password = sd_secret_take_env("SMTPDOCTOR_PASSWORD");
     char *env_token = sd_secret_take_env("SMTPDOCTOR_OAUTH2_TOKEN");
+    char *env_client_secret = sd_secret_take_env("SMTPDOCTOR_OAUTH2_CLIENT_SECRET");
     int rc = parse(argc, argv, cli, &env_password);
-    if (rc == 0 && !cli->oauth2_token && env_token) {
+    if (rc == 0 && !cli->oauth2_token && !cli->oauth2 && env_token) {
         cli->oauth2_token = env_token;
         env_token = NULL;
     }
+    if (rc == 0 && cli->oauth2 && !cli->oauth2_client_secret && env_client_secret) {
+        cli->oauth2_client_secret = env_client_secret;
+        env_client_secret = NULL;
+    }
+    sd_secret_free(env_client_secret);
     sd_secret_free(env_password);
     sd_secret_free(env_token);
     return rc;
@@ -528,6 +571,8 @@ void sd_cli_free(sd_cli *cli)
     /* the secrets do not linger in freed memory */
     sd_secret_free(cli->password);
     sd_secret_free(cli->oauth2_token);
+    sd_secret_free(cli->oauth2_client_secret);
+    free(cli->oauth2_client_id);
     free(cli->send_to);
     free(cli->reply_to);
     free(cli->bcc);

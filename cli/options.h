@@ -29,6 +29,9 @@ typedef struct sd_cli {
     char *batch;         /* discover --batch FILE ('-' for stdin) */
     int jobs;            /* -j N */
     bool trust_discovered;
+    bool oauth2;         /* --oauth2: sign in and use the token (cli/oauth2_login.h) */
+    char *oauth2_client_id;
+    char *oauth2_client_secret;   /* a secret: wiped by sd_cli_free */
     bool password_prompt_pending;  /* smtpdoctor ADDRESS on a terminal without a password:
                                       ask after discovery and the trust question */
     char *host;          /* diag */

@@ -170,6 +170,19 @@ static int auth_cram_md5(sd_conn *c, const sd_credentials *cred, sd_smtp_reply *
     return rc;
 }
 
+/* The JSON of a 334 that refuses a token, decoded; NULL when it is not
+ * printable base64 text. Its printing is left to the output's filters. */
+static char *oauth_error_of(const sd_smtp_reply *r)
+{
+    size_t len = 0;
+    unsigned char *json = r->lines.len ? sd_base64_decode(r->lines.items[0], &len) : NULL;
+    if (json && (len == 0 || len > 1024 || memchr(json, '\0', len))) {
+        free(json);
+        json = NULL;
+    }
+    return (char *)json;
+}
+
 static int auth_oauth(sd_conn *c, unsigned mech, const sd_credentials *cred, sd_smtp_reply *r, const char **why)
 {
     char *raw = mech == SD_AUTH_XOAUTH2
@@ -184,10 +197,20 @@ static int auth_oauth(sd_conn *c, unsigned mech, const sd_credentials *cred, sd_
     int rc = send_secret(c, line, shown, r, why);
     wipe_free(line);
     free(shown);
-    /* On failure the server sends a 334 with a JSON error; the client
-     * answers with an empty line and gets the final reply. */
-    if (rc == 0 && r->code == 334)
+    /* On failure the server sends a 334 with a JSON error (RFC 7628 3.2.2,
+     * {"status":"invalid_token",...}); the client answers with an empty
+     * line and gets the final reply, which keeps that error in its text:
+     * it says why the token was refused. */
+    if (rc == 0 && r->code == 334) {
+        char *error = oauth_error_of(r);
         rc = send_secret(c, "", NULL, r, why);
+        if (rc == 0 && error) {
+            char *text = sd_xasprintf("%s (OAuth2 error: %s)", r->text ? r->text : "", error);
+            free(r->text);
+            r->text = text;
+        }
+        free(error);
+    }
     return rc;
 }
 

@@ -23,6 +23,24 @@ const char *sd_preset_status_name(sd_preset_status s)
     }
 }
 
+const char *sd_preset_oauth2_flow_name(sd_preset_oauth2_flow f)
+{
+    switch (f) {
+    case SD_PRESET_OAUTH2_DEVICE: return "device";
+    case SD_PRESET_OAUTH2_PKCE: return "pkce";
+    default: return "none";
+    }
+}
+
+static void oauth2_clear(sd_preset_oauth2 *o)
+{
+    free(o->device_url);
+    free(o->authorize_url);
+    free(o->token_url);
+    free(o->scope);
+    memset(o, 0, sizeof *o);
+}
+
 static void preset_clear(sd_preset *p)
 {
     free(p->id);
@@ -38,6 +56,7 @@ static void preset_clear(sd_preset *p)
     sd_strlist_free(&p->ca_families);
     free(p->help_url);
     free(p->ispdb_note);
+    oauth2_clear(&p->oauth2);
     free(p->origin);
     memset(p, 0, sizeof *p);
 }
@@ -103,8 +122,64 @@ static char *username_template(const char *value)
     return sd_xstrdup(value);
 }
 
+/* An identity provider's endpoint: https only, since a token and a client
+ * secret travel to it. */
+static int take_https_url(char **slot, const char *key, const char *value, sd_error *err)
+{
+    if (strncmp(value, "https://", 8) != 0 || !value[8] || strpbrk(value, " \t"))
+        return sd_fail(err, "'%s' takes one https:// URL", key);
+    free(*slot);
+    *slot = sd_xstrdup(value);
+    return 0;
+}
+
+/* The oauth2_* keys; 1 when key is not one of them. */
+static int parse_oauth2_key(sd_preset_oauth2 *o, const char *key, const char *value, sd_error *err)
+{
+    if (strcmp(key, "oauth2_flow") == 0) {
+        if (sd_str_ieq(value, "device"))
+            o->flow = SD_PRESET_OAUTH2_DEVICE;
+        else if (sd_str_ieq(value, "pkce"))
+            o->flow = SD_PRESET_OAUTH2_PKCE;
+        else
+            return sd_fail(err, "oauth2_flow must be device or pkce");
+        return 0;
+    }
+    if (strcmp(key, "oauth2_device") == 0)
+        return take_https_url(&o->device_url, key, value, err);
+    if (strcmp(key, "oauth2_authorize") == 0)
+        return take_https_url(&o->authorize_url, key, value, err);
+    if (strcmp(key, "oauth2_token") == 0)
+        return take_https_url(&o->token_url, key, value, err);
+    if (strcmp(key, "oauth2_scope") == 0) {
+        free(o->scope);
+        o->scope = sd_xstrdup(value);
+        return 0;
+    }
+    return 1;
+}
+
+/* A flow needs its endpoints; endpoints without a flow are a mistake too. */
+static int check_oauth2(const sd_preset *p, sd_error *err)
+{
+    const sd_preset_oauth2 *o = &p->oauth2;
+    bool any = o->device_url || o->authorize_url || o->token_url || o->scope;
+    if (o->flow == SD_PRESET_OAUTH2_NONE)
+        return any ? sd_fail(err, "preset '%s' has oauth2_* keys but no oauth2_flow", p->id) : 0;
+    if (!o->token_url || !o->scope)
+        return sd_fail(err, "preset '%s': oauth2_flow needs oauth2_token and oauth2_scope", p->id);
+    if (o->flow == SD_PRESET_OAUTH2_DEVICE && !o->device_url)
+        return sd_fail(err, "preset '%s': oauth2_flow = device needs oauth2_device", p->id);
+    if (o->flow == SD_PRESET_OAUTH2_PKCE && !o->authorize_url)
+        return sd_fail(err, "preset '%s': oauth2_flow = pkce needs oauth2_authorize", p->id);
+    return 0;
+}
+
 static int parse_key(sd_preset *p, const char *key, char *value, sd_error *err)
 {
+    int oauth2 = parse_oauth2_key(&p->oauth2, key, value, err);
+    if (oauth2 <= 0)
+        return oauth2;
     if (strcmp(key, "name") == 0) {
         free(p->name);
         p->name = sd_xstrdup(value);
@@ -157,6 +232,8 @@ static int finish_preset(sd_preset_db *db, sd_preset *p, sd_error *err)
         return 0;
     if (p->domains.len == 0 && p->mx_patterns.len == 0)
         return sd_fail(err, "preset '%s' names no domains and no mx patterns", p->id);
+    if (check_oauth2(p, err) < 0)
+        return -1;
     if (!p->name)
         p->name = sd_xstrdup(p->id);
     if (!p->username)

@@ -29,6 +29,23 @@ typedef struct sd_preset_server {
     sd_security security;
 } sd_preset_server;
 
+/* How a provider's users obtain an OAuth2 access token for SMTP (RFC 6749):
+ * the device authorization grant (RFC 8628) or the authorization code flow
+ * with PKCE and a loopback redirect (RFC 7636, RFC 8252). */
+typedef enum sd_preset_oauth2_flow {
+    SD_PRESET_OAUTH2_NONE = 0,  /* the preset says nothing about OAuth2 */
+    SD_PRESET_OAUTH2_DEVICE,
+    SD_PRESET_OAUTH2_PKCE,
+} sd_preset_oauth2_flow;
+
+typedef struct sd_preset_oauth2 {
+    sd_preset_oauth2_flow flow;
+    char *device_url;          /* device authorization endpoint (device flow) */
+    char *authorize_url;       /* authorization endpoint (PKCE flow) */
+    char *token_url;           /* token endpoint (both) */
+    char *scope;               /* space-separated scopes */
+} sd_preset_oauth2;
+
 typedef struct sd_preset {
     char *id;
     char *name;
@@ -48,6 +65,7 @@ typedef struct sd_preset {
                                   chain means a root installed on this computer */
     char *ispdb_note;          /* why the preset knowingly differs from the ISPDB for its
                                   domains, citing the provider's help page, or NULL */
+    sd_preset_oauth2 oauth2;   /* every URL https; flow NONE when not given */
     char *origin;              /* "built-in" or the file it came from */
 } sd_preset;
 
@@ -73,5 +91,6 @@ const sd_preset *sd_preset_find_id(const sd_preset_db *db, const char *id);
 const sd_preset *sd_preset_find_server_host(const sd_preset_db *db, const char *host);
 
 const char *sd_preset_status_name(sd_preset_status s);   /* ok, preparation, broken */
+const char *sd_preset_oauth2_flow_name(sd_preset_oauth2_flow f);   /* none, device, pkce */
 
 #endif

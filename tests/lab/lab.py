@@ -79,6 +79,7 @@ class Lab:
         self.mtas = []
         self.delayer = None
         self.extra_addresses = []
+        self.idps = []
 
     # -- DNS ------------------------------------------------------------
     def host(self, name, ip):
@@ -172,6 +173,14 @@ class Lab:
         the address with it, ends with the test run."""
         self.extra_addresses.append(ip)
 
+    def identity_provider(self, name, ip, clients):
+        """An OAuth2 identity provider (see idp.py) at https://name/ on ip."""
+        from idp import IdentityProvider
+        self.host(name, ip)
+        p = IdentityProvider(ip, name, self.cert_for(name), clients)
+        self.idps.append(p)
+        return p
+
     def dns_responder(self, ip, answers, default_rcode=3):
         """A DNS server on ip with hand-made answers (see dnsfault.py)."""
         from dnsfault import FaultDns
@@ -211,6 +220,8 @@ class Lab:
                                          f"--pid-file={self.dir}/dnsmasq.pid"],
                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         self.web.start(self._web_certificates())
+        for p in self.idps:
+            p.start()
         self.smtp_servers.start()
         for ip, port, b in self.pending_smtp:
             self.smtp_servers.add(ip, port, b)
@@ -240,6 +251,8 @@ class Lab:
         for m in self.mtas:
             m.stop()
         self.web.stop()
+        for p in self.idps:
+            p.stop()
         if self.smtp_servers.thread.is_alive():
             self.smtp_servers.stop()
         for d in self.fault_dns:

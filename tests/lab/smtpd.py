@@ -20,7 +20,7 @@ class SmtpBehaviour:
     def __init__(self, mode="starttls", name="mail.lab.test", greeting=None, auth="PLAIN LOGIN",
                  extra_caps=None, cert=None, tls_min=None, tls_max=None, users=None, tokens=None,
                  auth_reply=None, mail_reply=None, rcpt_reply=None, data_reply=None, auth_before_tls=False,
-                 cram_challenge=None, greeting_delay=0, reply_delay=0):
+                 cram_challenge=None, greeting_delay=0, reply_delay=0, oauth_error=None):
         # starttls | tls | plain | http | silent | reset | inject (STARTTLS,
         # its reply followed in the same write by plaintext replies, as a
         # man in the middle injects them: see INJECTED)
@@ -33,7 +33,11 @@ class SmtpBehaviour:
         self.cert = cert                    # (chain, key)
         self.tls_min, self.tls_max = tls_min, tls_max
         self.users = users or {}            # username -> password
-        self.tokens = tokens or {}          # username -> OAuth2 token
+        # username -> OAuth2 token; or a set of tokens any user may log in
+        # with (the lab identity provider's `issued`: only what it issued)
+        self.tokens = tokens if tokens is not None else {}
+        # the JSON of the 334 that answers a refused token (RFC 7628 3.2.2)
+        self.oauth_error = oauth_error or '{"status":"401","schemes":"bearer"}'
         # scripted replies (lists of lines), as a provider would answer
         self.auth_reply, self.mail_reply = auth_reply, mail_reply
         self.rcpt_reply, self.data_reply = rcpt_reply, data_reply
@@ -267,9 +271,10 @@ class SmtpServers:
             blob = base64.b64decode(initial).decode()
             fields = dict(f.split("=", 1) for f in blob.replace("n,a=", "user=").split("\x01") if "=" in f)
             user = fields.get("user", "").rstrip(",")
-            ok = b.tokens.get(user) == fields.get("auth", "").replace("Bearer ", "")
+            token = fields.get("auth", "").replace("Bearer ", "")
+            ok = token in b.tokens if isinstance(b.tokens, set) else b.tokens.get(user) == token
             if not ok:
-                await ask(base64.b64encode(b'{"status":"401","schemes":"bearer"}').decode())
+                await ask(base64.b64encode(b.oauth_error.encode()).decode())
         else:
             await self._say(writer, ["504 5.5.4 Unrecognized authentication type"])
             return

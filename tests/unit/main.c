@@ -6,13 +6,13 @@
 
 extern const test_case address_tests[], preset_tests[], autoconfig_tests[], server_tests[], diag_rule_tests[],
     smtp_tests[], dns_tests[], gate_tests[], text_tests[], header_tests[],
-    source_tests[], table_tests[], ownership_tests[], wording_tests[];
+    source_tests[], table_tests[], ownership_tests[], wording_tests[], oauth2_tests[];
 
 int main(int argc, char **argv)
 {
     const test_case *suites[] = {address_tests, preset_tests, autoconfig_tests, server_tests, diag_rule_tests,
                                  smtp_tests, dns_tests, gate_tests, text_tests, header_tests,
-                                 source_tests, table_tests, ownership_tests, wording_tests};
+                                 source_tests, table_tests, ownership_tests, wording_tests, oauth2_tests};
     int passed = 0, failed = 0;
     const char *only = argc > 1 ? argv[1] : NULL;
     for (size_t s = 0; s < sizeof suites / sizeof *suites; s++) {

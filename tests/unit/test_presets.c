@@ -173,6 +173,39 @@ static void test_presets_agree_with_the_ispdb(void)
     sd_preset_db_free(&snapshot);
 }
 
+/* The built-in providers that take no password sign in with OAuth2 as data,
+ * and the oauth2_* keys are checked as they load. */
+static void test_oauth2_keys(void)
+{
+    sd_preset_db db = {0};
+    sd_error err = {{0}};
+    CHECK_INT(sd_preset_db_load_builtin(&db, &err), 0);
+    const sd_preset *g = sd_preset_find_domain(&db, "gmail.com");
+    CHECK_INT(g->oauth2.flow, SD_PRESET_OAUTH2_PKCE);
+    CHECK_STR(g->oauth2.scope, "https://mail.google.com/");
+    CHECK(g->oauth2.authorize_url && g->oauth2.token_url);
+    const char *microsoft[] = {"outlook.com", "contoso.onmicrosoft.com"};
+    for (size_t i = 0; i < 2; i++) {
+        const sd_preset *m = sd_preset_find_domain(&db, microsoft[i]);
+        CHECK_INT(m->oauth2.flow, SD_PRESET_OAUTH2_DEVICE);
+        CHECK_STR(m->oauth2.scope, "https://outlook.office.com/SMTP.Send");
+        CHECK(strncmp(m->oauth2.device_url, "https://login.microsoftonline.com/", 34) == 0);
+    }
+    sd_preset_db_free(&db);
+    const char *bad[] = {
+        "[x]\ndomains = x.example\noauth2_flow = implicit\n",
+        "[x]\ndomains = x.example\noauth2_flow = device\noauth2_token = https://idp.example/t\noauth2_scope = s\n",
+        "[x]\ndomains = x.example\noauth2_flow = pkce\noauth2_authorize = http://idp.example/a\n",
+        "[x]\ndomains = x.example\noauth2_token = https://idp.example/t\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        sd_preset_db one = {0};
+        if (sd_preset_db_parse(&one, bad[i], "t.conf", &err) != -1)
+            harness_fail(__FILE__, __LINE__, "accepted: %s", bad[i]);
+        sd_preset_db_free(&one);
+    }
+}
+
 TEST_LIST(preset_tests) = {
     {"presets: agree with the ISPDB snapshot, or say why not", test_presets_agree_with_the_ispdb},
     {"presets: the ISPDB snapshot loads, with its source and date", test_ispdb_snapshot},
@@ -180,5 +213,6 @@ TEST_LIST(preset_tests) = {
     {"presets: known providers", test_known_providers},
     {"presets: format errors name file and line", test_format_errors},
     {"presets: user files add and override", test_user_files_override},
+    {"presets: OAuth2 endpoints as data, https only", test_oauth2_keys},
     {NULL, NULL},
 };
