@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/advice.h"
 #include "cli/export.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,10 +29,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in.protocol = SD_PROTO_IMAP;
     in.port = 993;
     sd_server_list_add(&d.servers, &in);
+    sd_advice advice;
+    sd_advice_from_discovery(&d, &advice);
     FILE *out = fopen("/dev/null", "w");
-    for (int i = 0; sd_export_formats[i]; i++)
-        sd_export(out, sd_export_formats[i], &cli, &d);
+    char *formats = sd_export_format_list(" ", " ", SIZE_MAX);
+    char *save = NULL;
+    for (char *f = strtok_r(formats, " ", &save); f; f = strtok_r(NULL, " ", &save))
+        sd_export(out, f, &cli, &d, &advice);
+    free(formats);
     fclose(out);
+    sd_advice_clear(&advice);
     sd_server_list_free(&d.servers);
     sd_address_free(&cli.address);
     free(text);
