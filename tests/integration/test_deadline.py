@@ -9,6 +9,7 @@ from lab import Lab
 from smtpd import SmtpBehaviour
 
 SLOW_IP = "127.0.13.1"
+PACED_IP = "127.0.13.2"     # 0.6 s before each reply: slow enough to watch, within the deadline
 TIMEOUT = 2                 # seconds; the lab stretches it under valgrind
 USER, PASSWORD = "kim@deadline.test", "slow but steady 42"
 
@@ -22,6 +23,11 @@ def world(lab):
     delay = Lab.seconds(TIMEOUT) * 0.8
     lab.smtp(SLOW_IP, 587, SmtpBehaviour("starttls", name="slow.deadline.test", cert=cert,
                                          users={USER: PASSWORD}, greeting_delay=delay, reply_delay=delay))
+    lab.host("paced.deadline.test", PACED_IP)
+    paced = Lab.seconds(0.6)
+    lab.smtp(PACED_IP, 587, SmtpBehaviour("starttls", name="paced.deadline.test",
+                                          cert=lab.cert_for("paced.deadline.test"),
+                                          greeting_delay=paced, reply_delay=paced))
     # a domain whose own SRV record names that server
     lab.srv("_submission._tcp.slowdisc.test", "slow.deadline.test", 587)
 
@@ -66,21 +72,21 @@ def test_progress_line_on_a_terminal_only(lab):
     """On a terminal, one line says which step runs and for how long, and is
     wiped before the result; without a terminal nothing of it is printed."""
     from test_gate import Terminal
-    t = Terminal(lab, "diag", "--timeout", str(TIMEOUT), "--host", "slow.deadline.test", "--port", "587",
+    t = Terminal(lab, "diag", "--timeout", str(TIMEOUT), "--host", "paced.deadline.test", "--port", "587",
                  "--security", "starttls")
     try:
-        seen = t.read_until(["slow.deadline.test port 587: EHLO..."], 15)
+        seen = t.read_until(["paced.deadline.test port 587: EHLO..."], 15)
         rc = t.finish()
     finally:
         t.close()
     import re
     assert seen and re.search(r"port 587: EHLO\.\.\. \d+ s", t.text), \
         f"no progress line naming the step and the time; the terminal showed:\n{t.text!r}"
-    assert "checking slow.deadline.test port 587: waiting for the greeting..." in t.text, repr(t.text)
+    assert "checking paced.deadline.test port 587: waiting for the greeting..." in t.text, repr(t.text)
     assert "TLS handshake..." in t.text, repr(t.text)
     # wiped before the result: a carriage return, blanks, a carriage return
     assert re.search(r"\r {30,}\r", t.text), repr(t.text)
     assert rc in (0, 1), rc
-    r = lab.run("diag", "--timeout", str(TIMEOUT), "--host", "slow.deadline.test", "--port", "587",
+    r = lab.run("diag", "--timeout", str(TIMEOUT), "--host", "paced.deadline.test", "--port", "587",
                 "--security", "starttls")
     assert "checking" not in r.err and "\r" not in r.err + r.out, r
