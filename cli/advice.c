@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "cli/advice.h"
 
 #include <stdlib.h>
@@ -27,17 +28,17 @@ void sd_advice_from_discovery(const sd_discovery *d, sd_advice *out)
     out->password_kind = password_kind_of(d->provider);
     if (sd_discovery_smtp_count(d) == 0) {
         out->state = SD_ADVICE_FAILED;
-        out->next_step = sd_xstrdup("Ask your email provider for its SMTP server, port and encryption, "
-                                    "then check them with smtpdoctor diag --host SERVER.");
+        out->next_step = sd_xstrdup(_("Ask your email provider for its SMTP server, port and encryption, "
+                                    "then check them with smtpdoctor diag --host SERVER."));
         return;
     }
     const sd_server *best = &d->servers.items[0];
     take_settings(out, best, NULL);
     if (best->probe_failed || best->cert_failed) {
         out->state = SD_ADVICE_FAILED;
-        out->failure = sd_xstrdup(best->probe_note ? best->probe_note : "it did not answer");
-        out->next_step = sd_xstrdup("Run smtpdoctor with the address alone: it diagnoses the failure "
-                                    "and says what to change.");
+        out->failure = sd_xstrdup(best->probe_note ? best->probe_note : _("it did not answer"));
+        out->next_step = sd_xstrdup(_("Run smtpdoctor with the address alone: it diagnoses the failure "
+                                    "and says what to change."));
     } else {
         out->state = best->verified ? SD_ADVICE_WORKS : SD_ADVICE_UNCHECKED;
     }

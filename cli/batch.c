@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/i18n.h"
 #include "cli/batch.h"
 #include "cli/printable.h"
 #include "cli/json.h"
@@ -117,7 +118,7 @@ static int read_inputs(const char *path, sd_strlist *out)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!f) {
-        fprintf(stderr, "smtpdoctor: cannot open the batch file %s\n", path);
+        fprintf(stderr, _("smtpdoctor: cannot open the batch file %s\n"), path);
         return -1;
     }
     char buf[MAX_BATCH_LINE + 1];
@@ -125,13 +126,13 @@ static int read_inputs(const char *path, sd_strlist *out)
     int rc = 0, got;
     while ((got = read_line(f, buf, &bytes)) != 0) {
         if (got == -2 || out->len == MAX_BATCH_LINES) {
-            fprintf(stderr, "smtpdoctor: the batch input holds more than %d lines or %d MiB: split it\n",
+            fprintf(stderr, _("smtpdoctor: the batch input holds more than %d lines or %d MiB: split it\n"),
                     MAX_BATCH_LINES, MAX_BATCH_BYTES >> 20);
             rc = -1;
             break;
         }
         if (got < 0) {
-            sd_strlist_add(out, "(a line longer than 1024 characters, or with a NUL byte)");
+            sd_strlist_add(out, _("(a line longer than 1024 characters, or with a NUL byte)"));
             continue;
         }
         char *s = sd_str_trim(buf);
@@ -193,8 +194,11 @@ int sd_run_batch(const sd_cli *cli, const sd_preset_db *presets)
         b.results[i] = NULL;
         if (b.failed[i])
             rc = SD_EXIT_FAIL;
-        if (progress)
-            fprintf(stderr, "\rsmtpdoctor: %zu of %zu addresses done", i + 1, b.inputs.len);
+        if (progress) {
+            fputs("\rsmtpdoctor: ", stderr);
+            fprintf(stderr, P_("%zu of %zu address done", "%zu of %zu addresses done", b.inputs.len), i + 1,
+                    b.inputs.len);
+        }
     }
     if (progress)
         fputs("\n", stderr);

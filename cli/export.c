@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
+#include "common/text.h"
 #include "cli/export.h"
 
 #include <ctype.h>
@@ -10,10 +12,12 @@
 
 /* The login: what the user said, what the sources said, else the address;
  * diag without an address may know none. */
+static const char no_username[] = "(your username)";   /* config files stay English */
+
 static const char *username_of(const sd_cli *cli, const sd_server *s)
 {
     return cli->user ? cli->user : s->username ? s->username
-         : cli->has_address ? cli->address.address : "(your username)";
+         : cli->has_address ? cli->address.address : no_username;
 }
 
 /* The sender address, and a name for the account: the server's host when
@@ -32,12 +36,12 @@ static const char *password_phrase(const sd_advice *a)
 {
     const char *kind = a->password_kind ? a->password_kind : "normal";
     if (strcmp(kind, "app") == 0)
-        return "an app password, not your normal password (see the hint)";
+        return _("an app password, not your normal password (see the hint)");
     if (strcmp(kind, "own") == 0)
-        return "the separate e-mail password of the account, not your login password";
+        return _("the separate e-mail password of the account, not your login password");
     if (strcmp(kind, "bridge") == 0)
-        return "the password the bridge program shows";
-    return "your email password";
+        return _("the password the bridge program shows");
+    return _("your email password");
 }
 
 /* ---- quoting user data for each syntax ---------------------------------- */
@@ -108,18 +112,40 @@ static void mutt_quoted(sd_buf *b, const char *s)
 
 /* ---- the form ------------------------------------------------------------ */
 
+/* The form's labels, as mail programs' SMTP forms name the fields; they
+ * line up in display columns in every language (at least 22 columns). */
 enum { FORM_LABEL_WIDTH = 22 };
+static const char *const form_labels[] = {
+    /* TRANSLATORS: the field names of an SMTP settings form: use the labels
+     * that mail and accounting programs show in your language. */
+    N_("SMTP server"), N_("Port"), N_("Encryption"), N_("Username"), N_("Email address"), N_("Password"),
+    N_("Authentication"), N_("Incoming (IMAP)"), N_("Incoming (POP3)"),
+};
+
+static size_t form_label_width(void)
+{
+    size_t width = FORM_LABEL_WIDTH;
+    for (size_t i = 0; i < sizeof form_labels / sizeof *form_labels; i++) {
+        size_t w = sd_text_columns(_(form_labels[i])) + 2;
+        width = w > width ? w : width;
+    }
+    return width;
+}
 
 /* One field in the form's words, with what the user has when it differs:
- * "Port:                 587   (you have 465: change it)". */
+ * "Port:                 587   (you have 465: change it)". label is N_(). */
 static void form_field(sd_buf *b, const char *label, const char *value, const char *had, bool typed)
 {
-    sd_buf_printf(b, "%s:%*s%s", label, (int)(FORM_LABEL_WIDTH - strlen(label) - 1), "", value);
+    const char *shown = _(label);
+    sd_buf_printf(b, "%s:", shown);
+    for (size_t used = sd_text_columns(shown) + 1; used < form_label_width(); used++)
+        sd_buf_puts(b, " ");
+    sd_buf_puts(b, value);
     if (had && strcasecmp(had, value) != 0) {
         if (typed)
-            sd_buf_printf(b, "   (you have %s: change it)", had);
+            sd_buf_printf(b, _("   (you have %s: change it)"), had);
         else
-            sd_buf_printf(b, "   (instead of %s)", had);
+            sd_buf_printf(b, _("   (instead of %s)"), had);
     }
     sd_buf_puts(b, "\n");
 }
@@ -127,8 +153,8 @@ static void form_field(sd_buf *b, const char *label, const char *value, const ch
 static const char *authentication_label(unsigned auth)
 {
     if (auth & (SD_AUTH_PLAIN | SD_AUTH_LOGIN) || !auth)
-        return "Normal password";
-    return auth & SD_AUTH_CRAM_MD5 ? "Encrypted password" : "OAuth2";
+        return _("Normal password");
+    return auth & SD_AUTH_CRAM_MD5 ? _("Encrypted password") : "OAuth2";
 }
 
 /* The first line: what the settings below are, in plain words. */
@@ -138,39 +164,39 @@ static void form_headline(sd_buf *b, const sd_advice *a, const char *found_from)
     switch (a->state) {
     case SD_ADVICE_WORKS:
         if (a->skip_verify)
-            sd_buf_puts(b, "These settings work only with the certificate check turned off.\n");
+            sd_buf_puts(b, _("These settings work only with the certificate check turned off.\n"));
         else if (a->message_accepted)
-            sd_buf_puts(b, "These settings work: the server accepted the login and the test message.\n");
+            sd_buf_puts(b, _("These settings work: the server accepted the login and the test message.\n"));
         else if (a->login_checked)
-            sd_buf_puts(b, "These settings work: the server accepted the login.\n");
+            sd_buf_puts(b, _("These settings work: the server accepted the login.\n"));
         else
-            sd_buf_puts(b, "These settings work (the login was not checked).\n");
+            sd_buf_puts(b, _("These settings work (the login was not checked).\n"));
         break;
     case SD_ADVICE_CHANGE:
         sd_buf_puts(b, a->have_typed
-                       ? "Your settings do not work. Change the marked fields:\n"
-                       : "The settings checked first do not work. Use these instead:\n");
+                       ? _("Your settings do not work. Change the marked fields:\n")
+                       : _("The settings checked first do not work. Use these instead:\n"));
         break;
     case SD_ADVICE_NEXT_STEP:
         if (a->skip_verify)
-            sd_buf_printf(b, "Nothing works with the certificate checked. %s is a server of your own "
+            sd_buf_printf(b, _("Nothing works with the certificate checked. %s is a server of your own "
                              "domain: until its certificate is fixed, it can be used with the check "
-                             "turned off.\n", s->host);
+                             "turned off.\n"), s->host);
         else if (a->has_settings)
-            sd_buf_printf(b, "These settings reach the server, but do not work yet. First: %s\n", a->next_step);
+            sd_buf_printf(b, _("These settings reach the server, but do not work yet. First: %s\n"), a->next_step);
         else
-            sd_buf_printf(b, "No settings that work were found. First: %s\n", a->next_step);
+            sd_buf_printf(b, _("No settings that work were found. First: %s\n"), a->next_step);
         break;
     case SD_ADVICE_UNCHECKED:
-        sd_buf_printf(b, "These settings could not be checked: no connection was made to the server. "
-                         "They come from %s.\n", found_from);
+        sd_buf_printf(b, _("These settings could not be checked: no connection was made to the server. "
+                         "They come from %s.\n"), found_from);
         break;
     case SD_ADVICE_FAILED:
         if (a->has_settings)
-            sd_buf_printf(b, "The settings found do not work: %s port %d with %s (from %s) failed its "
-                             "check: %s.\n", s->host, s->port, sd_security_label(s->security), found_from,
+            sd_buf_printf(b, _("The settings found do not work: %s port %d with %s (from %s) failed its "
+                             "check: %s.\n"), s->host, s->port, sd_security_label(s->security), found_from,
                           a->failure);
-        sd_buf_printf(b, "What to do: %s\n", a->next_step);
+        sd_buf_printf(b, _("What to do: %s\n"), a->next_step);
         break;
     }
 }
@@ -185,25 +211,30 @@ static void form_fields(sd_buf *b, const sd_cli *cli, const sd_discovery *d, con
     snprintf(had_port, sizeof had_port, "%d", had ? had->port : 0);
     bool have_known = had && had->host;
     const char *user = username_of(cli, s);
-    form_field(b, "SMTP server", s->host, have_known ? had->host : NULL, typed);
-    form_field(b, "Port", port, have_known ? had_port : NULL, typed);
-    form_field(b, "Encryption", sd_security_label(s->security),
+    if (user == no_username)
+        user = _("(your username)");
+    form_field(b, N_("SMTP server"), s->host, have_known ? had->host : NULL, typed);
+    form_field(b, N_("Port"), port, have_known ? had_port : NULL, typed);
+    form_field(b, N_("Encryption"), sd_security_label(s->security),
                have_known ? sd_security_label(had->security) : NULL, typed);
-    form_field(b, "Username", user, NULL, typed);
+    form_field(b, N_("Username"), user, NULL, typed);
     if (cli->has_address && strcmp(user, cli->address.address) != 0) {
         char *shown = sd_address_for_people(&cli->address);
-        form_field(b, "Email address", shown, NULL, typed);
+        form_field(b, N_("Email address"), shown, NULL, typed);
         free(shown);
     }
-    form_field(b, "Password", password_phrase(a), NULL, typed);
-    form_field(b, "Authentication", authentication_label(s->auth), NULL, typed);
-    sd_buf_printf(b, "Do not verify TLS certificate: %s\n",
-                  a->skip_verify ? "check it, for this server only (see the warning)" : "leave unchecked");
+    form_field(b, N_("Password"), password_phrase(a), NULL, typed);
+    form_field(b, N_("Authentication"), authentication_label(s->auth), NULL, typed);
+    /* TRANSLATORS: the checkbox of the form, as the program names it */
+    sd_buf_printf(b, "%s: %s\n", _("Do not verify TLS certificate"),
+                  a->skip_verify ? _("check it, for this server only (see the warning)") : _("leave unchecked"));
     size_t smtp = d ? sd_discovery_smtp_count(d) : 0;
     if (d && smtp < d->servers.len) {
         const sd_server *in = &d->servers.items[smtp];   /* the best incoming server is what a form asks for */
-        sd_buf_printf(b, "Incoming (%s):      %s port %d, %s\n", in->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3",
-                      in->host, in->port, sd_security_label(in->security));
+        char *where = sd_xasprintf(_("%s port %d, %s"), in->host, in->port, sd_security_label(in->security));
+        form_field(b, in->protocol == SD_PROTO_IMAP ? N_("Incoming (IMAP)") : N_("Incoming (POP3)"), where, NULL,
+                   typed);
+        free(where);
     }
 }
 
@@ -218,14 +249,14 @@ static void export_form(sd_buf *b, const sd_cli *cli, const sd_discovery *d, con
         form_fields(b, cli, d, a);
     }
     if (a->state == SD_ADVICE_CHANGE || (a->state == SD_ADVICE_NEXT_STEP && a->skip_verify))
-        sd_buf_printf(b, "\nWhy: %s\n", a->failure);
+        sd_buf_printf(b, "\n%s %s\n", _("Why:"), a->failure);
     if (a->skip_verify)
-        sd_buf_printf(b, "\nWarning: with \"Do not verify TLS certificate\" checked, your program cannot tell "
+        sd_buf_printf(b, _("\nWarning: with \"Do not verify TLS certificate\" checked, your program cannot tell "
                          "%s from an impostor, and anyone on the network path could read your password "
                          "and your mail. Check it only for this server of your own domain, and uncheck it "
-                         "as soon as the certificate is fixed: %s\n", s->host, a->next_step);
+                         "as soon as the certificate is fixed: %s\n"), s->host, a->next_step);
     for (size_t i = 0; show_fields && a->hints && i < a->hints->len; i++)
-        sd_buf_printf(b, "%sHint: %s\n", i ? "" : "\n", a->hints->items[i]);
+        sd_buf_printf(b, "%s%s %s\n", i ? "" : "\n", _("Hint:"), a->hints->items[i]);
 }
 
 static void export_msmtp(sd_buf *b, const sd_cli *cli, const sd_discovery *d, const sd_advice *a)
@@ -472,12 +503,12 @@ void sd_export(FILE *out, const char *format, const sd_cli *cli, const sd_discov
     if (i < 0 || !formats[i].write)
         return;
     if (formats[i].write != export_form && !writable(a)) {
-        fprintf(stderr, "smtpdoctor: no settings that work to write as %s", format);
         if (a->failure)
-            fprintf(stderr, ": %s", a->failure);
-        fprintf(stderr, "\n");
+            fprintf(stderr, _("smtpdoctor: no settings that work to write as %s: %s\n"), format, a->failure);
+        else
+            fprintf(stderr, _("smtpdoctor: no settings that work to write as %s\n"), format);
         if (a->next_step)
-            fprintf(stderr, "smtpdoctor: what to do: %s\n", a->next_step);
+            fprintf(stderr, _("smtpdoctor: what to do: %s\n"), a->next_step);
         return;
     }
     sd_buf b = {0};

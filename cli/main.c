@@ -16,6 +16,7 @@
 #include "cli/printable.h"
 #include "cli/progress.h"
 #include "cli/secret.h"
+#include "common/i18n.h"
 #include "diag/gate.h"
 #include "discover/discover.h"
 #include "net/oauth2.h"
@@ -50,7 +51,9 @@ static int discover_address(const sd_cli *cli, const sd_preset_db *presets, bool
         .keep_session = keep_session, .keep_transcript = keep_session && cli->verbose,
     };
     sd_error err;
-    sd_progress_start(cli, "looking up the settings of", cli->address.address);
+    char *looking = sd_xasprintf(_("looking up the settings of %s"), cli->address.address);
+    sd_progress_start(cli, looking);
+    free(looking);
     int found = sd_discover(&cli->address, &opts, d, &err);
     sd_progress_done();
     if (found < 0)
@@ -138,8 +141,9 @@ static int run_diag(const sd_cli *cli, const sd_preset_db *presets, const sd_kno
     }
     sd_diag_result r;
     sd_error err;
-    char *checking = sd_xasprintf("%s port %d", req.host, req.port ? req.port : sd_security_default_port(SD_PROTO_SMTP, req.security));
-    sd_progress_start(cli, "checking", checking);
+    char *checking = sd_xasprintf(_("checking %s port %d"), req.host,
+                                  req.port ? req.port : sd_security_default_port(SD_PROTO_SMTP, req.security));
+    sd_progress_start(cli, checking);
     free(checking);
     req.on_step = sd_progress_step;
     int done = sd_diagnose(&req, &r, &err);
@@ -163,9 +167,10 @@ static sd_gate_answer ask_trust(const sd_cli *cli, const sd_server *best)
     sd_gate_policy policy = {.trust_discovered = cli->trust_discovered};
     if (!secret || !sd_gate_host_needs_consent(best->vouch, &policy) || !sd_terminal_interactive())
         return SD_GATE_NOT_ASKED;
-    char *question = sd_xasprintf("%s was found only through %s. Send your %s to it?", best->host,
-                                  sd_gate_found_through(best->sources),
-                                  (cli->oauth2_token || cli->oauth2) && !cli->password ? "token" : "password");
+    bool token = (cli->oauth2_token || cli->oauth2) && !cli->password;
+    char *question = sd_xasprintf(token ? _("%s was found only through %s. Send your token to it?")
+                                        : _("%s was found only through %s. Send your password to it?"),
+                                  best->host, sd_gate_found_through(best->sources));
     int yes = sd_terminal_ask_yes(question);
     free(question);
     return yes < 0 ? SD_GATE_NOT_ASKED : yes ? SD_GATE_YES : SD_GATE_NO;
@@ -210,7 +215,7 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
         req.password = NULL;
     }
     if (cli->password_prompt_pending && may_send) {
-        char *prompt = sd_xasprintf("Password for %s (Enter: do not check the login): ", req.username);
+        char *prompt = sd_xasprintf(_("Password for %s (Enter: do not check the login): "), req.username);
         prompted = sd_terminal_ask_secret(prompt);
         free(prompt);
         asked = true;
@@ -237,8 +242,8 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     }
     sd_diag_result r;
     sd_error err;
-    char *checking = sd_xasprintf("%s port %d", best->host, best->port);
-    sd_progress_start(cli, "checking", checking);
+    char *checking = sd_xasprintf(_("checking %s port %d"), best->host, best->port);
+    sd_progress_start(cli, checking);
     free(checking);
     req.on_step = sd_progress_step;
     int done = sd_diagnose(&req, &r, &err);
@@ -259,15 +264,43 @@ static int run_default(const sd_cli *cli, const sd_preset_db *presets, const sd_
     return rc;
 }
 
+/* The language comes first, so that even usage errors are in it: --lang
+ * CODE or --lang=CODE before a "--" overrides the locale. A value that
+ * follows another option ("--user --lang") is taken here too; the parser
+ * then reports the real mistake. */
+static void set_language(int argc, char **argv)
+{
+    const char *lang = NULL;
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        /* getopt takes any unambiguous abbreviation: --la, --lan, --lang */
+        size_t n = strcspn(argv[i], "=");
+        if (n < 4 || strncmp(argv[i], "--lang", n) != 0)
+            continue;
+        if (argv[i][n] == '=')
+            lang = argv[i] + n + 1;
+        else if (i + 1 < argc)
+            lang = argv[++i];
+    }
+    if (lang && !sd_i18n_lang_valid(lang))
+        lang = NULL;   /* the option parser says why */
+    if (sd_i18n_init(lang) < 0)
+        fprintf(stderr, _("smtpdoctor: there are no messages in the language '%s' yet; English is used\n"), lang);
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
+    set_language(argc, argv);
     sd_cli cli;
     int parsed = sd_cli_parse(argc, argv, &cli);
     if (parsed != 0) {
         sd_cli_free(&cli);
         return parsed > 0 ? SD_EXIT_OK : SD_EXIT_USAGE;
     }
+    /* Right-to-left text output keeps host names whole; JSON and exports
+     * (the form's text is copied into a program's fields) carry no
+     * directional marks. */
+    sd_i18n_set_isolate(sd_i18n_rtl() && !cli.json && !cli.batch && !cli.format);
     sd_preset_db presets = {0};
     sd_error err;
     if (sd_preset_db_load_all(&presets, &err) < 0) {

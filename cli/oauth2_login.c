@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "cli/oauth2_login.h"
 
 #include <stdio.h>
@@ -44,9 +45,9 @@ char *sd_oauth2_sign_in(const sd_cli *cli, const sd_preset_db *db, const char *h
     if (!p) {
         char *shown = sd_xstrdup(host);
         sd_text_make_printable(&shown, false);
-        fprintf(stderr, "smtpdoctor: no preset says how to sign in with OAuth2 for %s: add oauth2_* lines to a "
+        fprintf(stderr, _("smtpdoctor: no preset says how to sign in with OAuth2 for %s: add oauth2_* lines to a "
                         "preset of your own in $XDG_CONFIG_HOME/smtpdoctor/presets/ (see presets/README.md), or "
-                        "give a token with --oauth2-token-file\n", shown);
+                        "give a token with --oauth2-token-file\n"), shown);
         free(shown);
         return NULL;
     }
@@ -61,7 +62,7 @@ char *sd_oauth2_sign_in(const sd_cli *cli, const sd_preset_db *db, const char *h
     };
     char *client = sd_xstrdup(cli->oauth2_client_id);
     sd_text_make_printable(&client, false);
-    fprintf(stderr, "Signing in to %s with OAuth2 (client ID %s).\n", p->name, client);
+    fprintf(stderr, _("Signing in to %s with OAuth2 (client ID %s).\n"), p->name, client);
     free(client);
     sd_error err;
     char *token = p->oauth2.flow == SD_PRESET_OAUTH2_DEVICE ? sd_oauth2_device_flow(&req, &err)
@@ -69,10 +70,10 @@ char *sd_oauth2_sign_in(const sd_cli *cli, const sd_preset_db *db, const char *h
     if (!token) {
         char *shown = sd_xstrdup(err.msg);
         sd_text_make_printable(&shown, false);
-        fprintf(stderr, "smtpdoctor: OAuth2 sign-in failed: %s\n", shown);
+        fprintf(stderr, _("smtpdoctor: OAuth2 sign-in failed: %s\n"), shown);
         free(shown);
     } else {
-        fprintf(stderr, "Signed in: the token is used for this run only and not stored.\n");
+        fputs(_("Signed in: the token is used for this run only and not stored.\n"), stderr);
     }
     return token;
 }

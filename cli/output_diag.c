@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
+#include "common/text.h"
 #include "cli/output.h"
 
 static void json_check(sd_json *j, const sd_check *c)
@@ -123,13 +125,21 @@ void sd_print_diagnosis_json(const sd_cli *cli, const sd_diag_result *r, const s
     sd_buf_free(&j.out);
 }
 
-static const char *mark(const sd_style *st, sd_check_status s, char *buf, size_t n)
+/* The mark of a check's status, in words; the layer names and codes stay. */
+static const char *mark_word(sd_check_status s)
+{
+    /* TRANSLATORS: the marks of the checks (passed, warning, failed,
+     * skipped): short, at most 6 columns. */
+    return s == SD_CHECK_PASS ? _("PASS") : s == SD_CHECK_WARN ? _("WARN") : s == SD_CHECK_FAIL ? _("FAIL") : _("SKIP");
+}
+
+static void print_mark(const sd_style *st, sd_check_status s, size_t width)
 {
     const char *color = s == SD_CHECK_PASS ? st->green : s == SD_CHECK_WARN ? st->yellow
                       : s == SD_CHECK_FAIL ? st->red : st->dim;
-    const char *word = s == SD_CHECK_PASS ? "PASS" : s == SD_CHECK_WARN ? "WARN" : s == SD_CHECK_FAIL ? "FAIL" : "SKIP";
-    snprintf(buf, n, "%s%s%s", color, word, st->reset);
-    return buf;
+    printf("%s", color);
+    sd_text_pad(stdout, mark_word(s), width);
+    printf("%s", st->reset);
 }
 
 /* Why the login was not checked, when it was not and the verdict does not
@@ -141,9 +151,9 @@ static const char *login_not_checked(const sd_diag_result *r)
         if (c->code == r->code)
             continue;
         if (c->code == SD_F_AUTH_SKIPPED)
-            return "The login was not checked: no password was given.";
+            return _("The login was not checked: no password was given.");
         if (c->code == SD_F_AUTH_WITHHELD)
-            return "The login was not checked: your password was not sent, because the connection could not be trusted.";
+            return _("The login was not checked: your password was not sent, because the connection could not be trusted.");
     }
     return NULL;
 }
@@ -159,39 +169,67 @@ static void print_verdict(const sd_cli *cli, const sd_style *st, const sd_diag_r
     if (cli->quiet)
         return;
     if (r->queue_id)
-        printf("The test message was accepted; the server named it %s.\n", r->queue_id);
+        printf(_("The test message was accepted; the server named it %s.\n"), r->queue_id);
     if (r->remedy)
-        printf("%sWhat to change:%s %s\n", st->bold, st->reset, r->remedy);
+        printf("%s%s%s %s\n", st->bold, _("What to change:"), st->reset, r->remedy);
     if (r->server_reply)
-        printf("Server said: \"%s\"\n", r->server_reply);
+        printf(_("Server said: \"%s\"\n"), r->server_reply);
 }
 
 /* The layer checks, as the evidence: plain words, the technical details
  * (cipher, certificate issuer, EHLO keywords) and finding codes with -v. */
 static void print_checks(const sd_cli *cli, const sd_style *st, const sd_diag_result *r)
 {
-    char m[32];
-    printf("%sChecked %s port %d with %s%s:%s\n", st->bold, r->host, r->port, sd_security_words(r->security),
-           r->port_inferred || r->security_inferred ? " (what the settings left out is inferred)" : "", st->reset);
+    printf("%s", st->bold);
+    printf(r->port_inferred || r->security_inferred ? _("Checked %s port %d with %s (what the settings left out is inferred):")
+                                                    : _("Checked %s port %d with %s:"),
+           r->host, r->port, sd_security_words(r->security));
+    printf("%s\n", st->reset);
+    size_t mark_width = 0;
+    for (size_t i = 0; i < r->checks.len; i++) {
+        size_t w = sd_text_columns(mark_word(r->checks.items[i].status));
+        mark_width = w > mark_width ? w : mark_width;
+    }
     for (size_t i = 0; i < r->checks.len; i++) {
         const sd_check *c = &r->checks.items[i];
         const char *message = !cli->verbose && c->brief ? c->brief : c->message;
-        printf("  %s %-4s  %s%s\n", mark(st, c->status, m, sizeof m), c->layer, message, sd_check_note(c));
+        printf("  ");
+        print_mark(st, c->status, mark_width);
+        printf(" %-4s  %s%s\n", c->layer, message, sd_check_note(c));
         if (cli->verbose && c->status != SD_CHECK_PASS)
             printf("             %s(%s)%s\n", st->dim, sd_finding_code(c->code), st->reset);
     }
 }
 
+/* The labels of a certificate line up in display columns. */
+static void cert_label(const char *label)
+{
+    static const char *const labels[] = {N_("subject"), N_("issuer"), N_("valid"), N_("names")};
+    size_t widest = 0;
+    for (size_t i = 0; i < sizeof labels / sizeof *labels; i++) {
+        size_t w = sd_text_columns(_(labels[i]));
+        widest = w > widest ? w : widest;
+    }
+    sd_text_pad(stdout, label, widest + 1);
+}
+
 static void print_details(const sd_diag_result *r)
 {
     if (r->tls.chain_len) {
-        printf("\nCertificate chain as the server sent it:\n");
+        fputs(_("\nCertificate chain as the server sent it:\n"), stdout);
         for (int i = 0; i < r->tls.chain_len; i++) {
             const sd_cert_summary *c = &r->tls.chain[i];
-            printf("  %d subject %s\n    issuer  %s\n    valid   %s to %s\n", i, c->subject, c->issuer,
-                   c->not_before, c->not_after);
+            printf("  %d ", i);
+            cert_label(_("subject"));
+            printf("%s\n    ", c->subject);
+            cert_label(_("issuer"));
+            printf("%s\n    ", c->issuer);
+            cert_label(_("valid"));
+            printf(_("%s to %s"), c->not_before, c->not_after);
+            printf("\n");
             if (c->names.len) {
-                printf("    names  ");
+                printf("    ");
+                cert_label(_("names"));
                 for (size_t k = 0; k < c->names.len && k < 10; k++)
                     printf(" %s", c->names.items[k]);
                 printf("%s\n", c->names.len > 10 ? " ..." : "");
@@ -199,11 +237,11 @@ static void print_details(const sd_diag_result *r)
         }
     }
     if (r->transcript.len) {
-        printf("\nSMTP dialogue:\n");
+        fputs(_("\nSMTP dialogue:\n"), stdout);
         for (size_t i = 0; i < r->transcript.len; i++)
             printf("  %s\n", r->transcript.items[i]);
     }
-    printf("\n%lld ms in all\n", (long long)r->elapsed_ms);
+    printf(_("\n%lld ms in all\n"), (long long)r->elapsed_ms);
 }
 
 void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r, const sd_discovery *d)
@@ -217,7 +255,7 @@ void sd_print_diagnosis_text(const sd_cli *cli, const sd_diag_result *r, const s
         sd_print_discovery_brief(cli, d);   /* ends with a blank line */
     print_checks(cli, &st, r);
     if (cli->verbose) {
-        printf("\n%sDiagnosis:%s %s (%s)\n", st.bold, st.reset, diagnosis_status(r->status),
+        printf("\n%s%s%s %s (%s)\n", st.bold, _("Diagnosis:"), st.reset, diagnosis_status(r->status),
                sd_finding_code(r->code));
         print_details(r);
     }

@@ -6,6 +6,8 @@
 
 #include "cli/export.h"
 #include "cli/output.h"
+#include "common/i18n.h"
+#include "common/text.h"
 #include "presets/snapshot.h"
 
 sd_style sd_style_for(FILE *f)
@@ -93,12 +95,12 @@ static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const s
         sd_json_kv_string(j, "code", sd_finding_code(SD_F_DISCOVER_NONE));
         char *summary = d->provider && d->provider->status == SD_PRESET_BROKEN && d->provider->hints.len
             ? sd_xstrdup(d->provider->hints.items[0])
-            : sd_xasprintf("No source named an SMTP server for %s and no guessed server answered.",
+            : sd_xasprintf(_("No source named an SMTP server for %s and no guessed server answered."),
                            addr->domain);
         sd_json_kv_string(j, "summary", summary);
         free(summary);
-        sd_json_kv_string(j, "remedy", "Ask your email provider for its SMTP server, port and encryption, "
-                                       "then check them with smtpdoctor diag --host SERVER.");
+        sd_json_kv_string(j, "remedy", _("Ask your email provider for its SMTP server, port and encryption, "
+                                         "then check them with smtpdoctor diag --host SERVER."));
     } else {
         const sd_server *best = &d->servers.items[0];
         /* a best candidate whose check failed is a failure found (exit 1) */
@@ -106,10 +108,10 @@ static void json_discovery_diagnosis(sd_json *j, const sd_address *addr, const s
         sd_json_kv_string(j, "code", sd_finding_code(SD_F_DISCOVER_OK));
         bool failed = best->probe_failed || best->cert_failed;
         char *summary = failed
-            ? sd_xasprintf("%s port %d with %s (from %s) failed its check: %s.", best->host, best->port,
+            ? sd_xasprintf(_("%s port %d with %s (from %s) failed its check: %s."), best->host, best->port,
                            sd_security_label(best->security), sd_source_label(sd_source_primary(best->sources)),
-                           best->probe_note ? best->probe_note : "it did not answer")
-            : sd_xasprintf("Use %s port %d with %s (from %s).", best->host, best->port,
+                           best->probe_note ? best->probe_note : _("it did not answer"))
+            : sd_xasprintf(_("Use %s port %d with %s (from %s)."), best->host, best->port,
                            sd_security_label(best->security),
                            sd_source_label(sd_source_primary(best->sources)));
         sd_json_kv_string(j, "summary", summary);
@@ -179,7 +181,7 @@ enum { PASSWORD_MECHANISM_COUNT = sizeof password_mechanisms / sizeof *password_
 static void text_auth(unsigned auth)
 {
     if (!auth) {
-        printf("unknown");
+        fputs(_("unknown"), stdout);
         return;
     }
     const char *sep = "";
@@ -200,11 +202,11 @@ static void text_auth(unsigned auth)
 static const char *state_word(const sd_style *st, const sd_server *s, char *buf, size_t n)
 {
     if (s->verified)
-        snprintf(buf, n, "%sanswers%s", st->green, st->reset);
+        snprintf(buf, n, "%s%s%s", st->green, _("answers"), st->reset);
     else if (s->probe_failed)
-        snprintf(buf, n, "%sdoes not answer%s", st->red, st->reset);
+        snprintf(buf, n, "%s%s%s", st->red, _("does not answer"), st->reset);
     else
-        snprintf(buf, n, "not checked");
+        snprintf(buf, n, "%s", _("not checked"));
     return buf;
 }
 
@@ -217,43 +219,114 @@ static void text_offline(const sd_style *st, const sd_cli *cli, const sd_discove
     bool built_in = b->from_snapshot || (b->provider_id && (b->sources & (SD_SRC_PRESET | SD_SRC_MX)));
     if (b->verified || !built_in || !(b->unresolved || !cli->probe))
         return;
-    const char *checked = cli->probe ? "could not be checked from here" : "were not checked (--no-probe)";
+    char *said;
     if (b->from_snapshot)
-        printf("\n  %sThese settings come from the built-in knowledge (the Thunderbird ISPDB as of %s)\n"
-               "  and %s.%s\n", st->yellow, sd_ispdb_snapshot_date(), checked, st->reset);
+        said = sd_xasprintf(cli->probe ? _("These settings come from the built-in knowledge (the Thunderbird ISPDB as "
+                                           "of %s) and could not be checked from here.")
+                                       : _("These settings come from the built-in knowledge (the Thunderbird ISPDB as "
+                                           "of %s) and were not checked (--no-probe)."),
+                            sd_ispdb_snapshot_date());
     else
-        printf("\n  %sThese settings come from the built-in knowledge (the preset for %s)\n"
-               "  and %s.%s\n", st->yellow, d->provider ? d->provider->name : b->provider_id, checked, st->reset);
+        said = sd_xasprintf(cli->probe ? _("These settings come from the built-in knowledge (the preset for %s) and "
+                                           "could not be checked from here.")
+                                       : _("These settings come from the built-in knowledge (the preset for %s) and "
+                                           "were not checked (--no-probe)."),
+                            d->provider ? d->provider->name : b->provider_id);
+    printf("\n  %s", st->yellow);
+    sd_text_wrap(stdout, said, 2, 2, 79);
+    printf("%s", st->reset);
+    free(said);
 }
 
-/* The address as the user typed it; its ASCII form only with -v. */
-static void print_address(const sd_cli *cli)
+/* A value written left to right (a host name, a port) kept whole in a
+ * right-to-left language's line (common/i18n.h). */
+static void print_ltr(const char *value)
+{
+    bool isolate = sd_i18n_isolate();
+    printf("%s%s%s", isolate ? SD_LRI : "", value, isolate ? SD_PDI : "");
+}
+
+/* The address as the user typed it, its ASCII form only with -v: a new
+ * string, isolated in a right-to-left language's text. */
+static char *address_text(const sd_cli *cli)
 {
     char *shown = sd_address_for_people(&cli->address);
-    printf("%s", shown);
-    if (cli->verbose && strcmp(shown, cli->address.address) != 0)
-        printf(" (%s)", cli->address.address);
+    char *both = cli->verbose && strcmp(shown, cli->address.address) != 0
+        ? sd_xasprintf("%s (%s)", shown, cli->address.address) : sd_xstrdup(shown);
     free(shown);
+    bool isolate = sd_i18n_isolate();
+    char *text = sd_xasprintf("%s%s%s", isolate ? SD_LRI : "", both, isolate ? SD_PDI : "");
+    free(both);
+    return text;
+}
+
+/* The fields of the suggested settings, in the order a mail program's SMTP
+ * form shows them; the labels line up in display columns in every language. */
+enum { FIELD_SERVER, FIELD_PORT, FIELD_ENCRYPTION, FIELD_USERNAME, FIELD_AUTH, FIELD_FOUND, FIELD_CHECK,
+       FIELD_COUNT };
+static const char *const field_labels[FIELD_COUNT] = {
+    /* TRANSLATORS: the labels of the suggested settings; use the words of
+     * the SMTP (outgoing server) settings of mail programs in your language
+     * ("Auth" is the authentication method). */
+    N_("SMTP server"), N_("Port"), N_("Encryption"), N_("Username"), N_("Auth"), N_("Found by"),
+    N_("Check"),
+};
+
+static size_t field_width(void)
+{
+    size_t widest = 0;
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        size_t w = sd_text_columns(_(field_labels[i]));
+        widest = w > widest ? w : widest;
+    }
+    return widest + 3;
+}
+
+static void field(int which)
+{
+    printf("  ");
+    sd_text_pad(stdout, _(field_labels[which]), field_width());
 }
 
 static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
 {
     char state[64];
-    printf("%sSuggested SMTP settings for ", st->bold);
-    print_address(cli);
+    char *address = address_text(cli);
+    printf("%s", st->bold);
+    printf(_("Suggested SMTP settings for %s"), address);
     printf("%s\n\n", st->reset);
-    printf("  SMTP server   %s%s%s\n", st->bold, b->host, st->reset);
-    printf("  Port          %d\n", b->port);
-    printf("  Encryption    %s\n", sd_security_label(b->security));
-    printf("  Username      %s\n", b->username ? b->username : cli->address.address);
-    printf("  Auth          ");
+    free(address);
+    field(FIELD_SERVER);
+    printf("%s", st->bold);
+    print_ltr(b->host);
+    printf("%s\n", st->reset);
+    field(FIELD_PORT);
+    printf("%d\n", b->port);
+    field(FIELD_ENCRYPTION);
+    printf("%s\n", sd_security_label(b->security));
+    field(FIELD_USERNAME);
+    print_ltr(b->username ? b->username : cli->address.address);
+    printf("\n");
+    field(FIELD_AUTH);
     text_auth(b->auth);
-    printf("\n  Found by      %s%s%s%s\n", sd_source_label(sd_source_primary(b->sources)),
-           b->from_snapshot ? ", the built-in copy of " : "", b->from_snapshot ? sd_ispdb_snapshot_date() : "",
-           b->trusted ? "" : " (nothing proves it comes from your provider: check it before you trust "
-                             "it with a password)");
-    printf("  Check         %s%s%s\n", state_word(st, b, state, sizeof state),
-           b->probe_note ? ": " : "", b->probe_note ? b->probe_note : "");
+    printf("\n");
+    field(FIELD_FOUND);
+    const char *source = sd_source_label(sd_source_primary(b->sources));
+    char *found = b->from_snapshot ? sd_xasprintf(_("%s, the built-in copy of %s"), source, sd_ispdb_snapshot_date())
+                                   : sd_xstrdup(source);
+    if (!b->trusted) {
+        char *warned = sd_xasprintf(_("%s (nothing proves it comes from your provider: check it before you trust "
+                                      "it with a password)"), found);
+        free(found);
+        found = warned;
+    }
+    printf("%s\n", found);
+    free(found);
+    field(FIELD_CHECK);
+    char *check = b->probe_note ? sd_xasprintf("%s: %s", state_word(st, b, state, sizeof state), b->probe_note)
+                                : sd_xstrdup(state_word(st, b, state, sizeof state));
+    printf("%s\n", check);
+    free(check);
 }
 
 /* What the provider's status means for the user; the status's own name
@@ -261,16 +334,19 @@ static void text_best(const sd_style *st, const sd_cli *cli, const sd_server *b)
 static void text_provider(const sd_style *st, const sd_cli *cli, const sd_discovery *d)
 {
     const sd_preset *p = d->provider;
-    printf("\n%sProvider%s      %s%s", st->bold, st->reset, p->name,
-           d->provider_via_mx ? ", recognised by its MX" : "");
+    printf("\n%s", st->bold);
+    sd_text_pad(stdout, _("Provider"), field_width());
+    printf("%s%s", st->reset, p->name);
+    if (d->provider_via_mx)
+        fputs(_(", recognised by its MX"), stdout);
     if (cli->verbose)
-        printf(" (status: %s)", sd_preset_status_name(p->status));
+        printf(_(" (status: %s)"), sd_preset_status_name(p->status));
     printf("\n");
     if (p->status == SD_PRESET_PREPARATION)
-        printf("\n%s%s: a setting must be changed on the %s web site first:%s\n", st->yellow, p->name, p->name,
-               st->reset);
+        printf(_("\n%s%s: a setting must be changed on the %s web site first:%s\n"), st->yellow, p->name, p->name,
+               st->reset);   /* the style codes (%s first and last) stay where they are */
     else if (p->status == SD_PRESET_BROKEN)
-        printf("\n%s%s does not work with ordinary mail programs:%s\n", st->yellow, p->name, st->reset);
+        printf(_("\n%s%s does not work with ordinary mail programs:%s\n"), st->yellow, p->name, st->reset);
 }
 
 static void text_discovery(const sd_cli *cli, const sd_discovery *d)
@@ -278,18 +354,19 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
     sd_style st = sd_style_for(stdout);
     size_t smtp = sd_discovery_smtp_count(d);
     if (smtp == 0) {
-        printf("%sNo SMTP settings found for ", st.red);
-        print_address(cli);
+        char *address = address_text(cli);
+        printf("%s", st.red);
+        printf(_("No SMTP settings found for %s"), address);
         printf("%s\n", st.reset);
         if (d->provider && d->provider->status == SD_PRESET_BROKEN) {
-            printf("  %s does not work with ordinary mail programs.\n", d->provider->name);
+            printf(_("  %s does not work with ordinary mail programs.\n"), d->provider->name);
         } else {
-            printf("  No source named an SMTP server and no guessed server answered.\n"
-                   "  Ask your provider for the SMTP server, port and encryption, then run\n"
-                   "  smtpdoctor diag --host SERVER ");
-            print_address(cli);
-            printf("\n");
+            printf("  ");
+            printf("%s\n", _("No source named an SMTP server and no guessed server answered. Ask your "
+                                   "provider for the SMTP server, port and encryption, then run:"));
+            printf("  smtpdoctor diag --host SERVER %s\n", address);
         }
+        free(address);
     } else {
         text_best(&st, cli, &d->servers.items[0]);
         text_offline(&st, cli, d);
@@ -300,43 +377,56 @@ static void text_discovery(const sd_cli *cli, const sd_discovery *d)
         text_provider(&st, cli, d);
     if (d->hints.len) {
         if (!d->provider || d->provider->status == SD_PRESET_OK)
-            printf("\n%sBefore you log in:%s\n", st.yellow, st.reset);
-        for (size_t i = 0; i < d->hints.len; i++)
-            printf("  - %s\n", d->hints.items[i]);
+            printf(_("\n%sBefore you log in:%s\n"), st.yellow, st.reset);
+        for (size_t i = 0; i < d->hints.len; i++) {
+            printf("  - ");
+            printf("%s\n", d->hints.items[i]);
+        }
     }
     if (d->provider && d->provider->help_url)
-        printf("  More: %s\n", d->provider->help_url);
+        printf(_("  More: %s\n"), d->provider->help_url);
     if (smtp > 1) {
-        printf("\nOther candidates, best first:\n");
+        fputs(_("\nOther candidates, best first:\n"), stdout);
         for (size_t i = 1; i < smtp; i++) {
             const sd_server *s = &d->servers.items[i];
             char state[64];
             /* the source in words; its name (srv, guess) only with -v */
             unsigned src = sd_source_primary(s->sources);
-            printf("  %s:%d  %-8s  %s, from %s", s->host, s->port, sd_security_label(s->security),
-                   state_word(&st, s, state, sizeof state), sd_source_label(src));
+            char *target = sd_xasprintf("%s:%d", s->host, s->port);
+            printf("  ");
+            print_ltr(target);
+            free(target);
+            printf("  ");
+            sd_text_pad(stdout, sd_security_label(s->security), 8);
+            printf("  ");
+            printf(_("%s, from %s"), state_word(&st, s, state, sizeof state), sd_source_label(src));
             if (cli->verbose)
                 printf(" (%s)", sd_source_name(src));
             printf("%s%s\n", s->probe_note ? ": " : "", s->probe_note ? s->probe_note : "");
         }
     }
     if (cli->show_incoming && d->servers.len > smtp) {
-        printf("\nIncoming servers:\n");
+        fputs(_("\nIncoming servers:\n"), stdout);
         for (size_t i = smtp; i < d->servers.len; i++) {
             const sd_server *s = &d->servers.items[i];
-            printf("  %-4s  %s:%d  %s, from %s\n", s->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3", s->host,
-                   s->port, sd_security_label(s->security), sd_source_label(sd_source_primary(s->sources)));
+            char *target = sd_xasprintf("%s:%d", s->host, s->port);
+            printf("  %-4s  ", s->protocol == SD_PROTO_IMAP ? "IMAP" : "POP3");
+            print_ltr(target);
+            free(target);
+            printf("  ");
+            printf(_("%s, from %s"), sd_security_label(s->security), sd_source_label(sd_source_primary(s->sources)));
+            printf("\n");
         }
     }
     if (cli->verbose) {
-        printf("\nSources (%lld ms in all):\n", (long long)d->elapsed_ms);
+        printf(_("\nSources (%lld ms in all):\n"), (long long)d->elapsed_ms);
         for (size_t i = 0; i < d->report_count; i++) {
             const sd_source_report *r = &d->reports[i];
             printf("  %s%-12s%s %s: %s (%lld ms)\n", r->found ? st.green : st.dim, sd_source_name(r->source),
                    st.reset, r->what, r->result, (long long)r->elapsed_ms);
         }
         for (size_t i = 0; i < d->notes.len; i++)
-            printf("  note: %s\n", d->notes.items[i]);
+            printf(_("  note: %s\n"), d->notes.items[i]);
     }
 }
 
@@ -362,12 +452,25 @@ void sd_print_discovery_brief(const sd_cli *cli, const sd_discovery *d)
 {
     sd_style st = sd_style_for(stdout);
     const sd_server *b = &d->servers.items[0];
-    printf("%sSettings for ", st.bold);
-    print_address(cli);
-    printf("%s: %s port %d with %s, username %s (from %s)\n", st.reset, b->host, b->port, sd_security_label(b->security), b->username ? b->username : cli->address.address,
-           sd_source_label(sd_source_primary(b->sources)));
+    char *shown = sd_address_for_people(&cli->address);
+    if (cli->verbose && strcmp(shown, cli->address.address) != 0) {
+        char *both = sd_xasprintf("%s (%s)", shown, cli->address.address);
+        free(shown);
+        shown = both;
+    }
+    char *line = sd_xasprintf(_("Settings for %s: %s port %d with %s, username %s (from %s)"), shown, b->host, b->port,
+                              sd_security_label(b->security), b->username ? b->username : cli->address.address,
+                              sd_source_label(sd_source_primary(b->sources)));
+    free(shown);
+    printf("%s", st.bold);
+    printf("%s\n", line);
+    printf("%s", st.reset);
+    free(line);
     if (!cli->quiet)
         for (size_t i = 0; i < d->hints.len; i++)
-            printf("  %shint:%s %s\n", st.yellow, st.reset, d->hints.items[i]);
+        {
+            printf("  %s%s%s ", st.yellow, _("hint:"), st.reset);
+            printf("%s\n", d->hints.items[i]);
+        }
     printf("\n");
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "cli/output.h"
 
 static void json_preset(sd_json *j, const sd_preset *p)
@@ -44,7 +45,7 @@ static void text_preset(const sd_style *st, const sd_preset *p)
 {
     printf("%s%s%s [%s] (%s)\n", st->bold, p->name, st->reset, p->id, sd_preset_status_name(p->status));
     if (p->domains.len) {
-        printf("  domains:");
+        fputs(_("  domains:"), stdout);
         for (size_t i = 0; i < p->domains.len; i++)
             printf(" %s", p->domains.items[i]);
         printf("\n");
@@ -59,13 +60,13 @@ static void text_preset(const sd_style *st, const sd_preset *p)
         printf("  %-4s %s:%d %s\n", p->servers[i].protocol == SD_PROTO_SMTP ? "SMTP"
                                     : p->servers[i].protocol == SD_PROTO_IMAP ? "IMAP" : "POP3",
                p->servers[i].host, p->servers[i].port, sd_security_label(p->servers[i].security));
-    printf("  username: %s\n", strcmp(p->username, "%EMAILADDRESS%") == 0 ? "the full address"
-                               : strcmp(p->username, "%EMAILLOCALPART%") == 0 ? "the part before @"
+    printf(_("  username: %s\n"), strcmp(p->username, "%EMAILADDRESS%") == 0 ? _("the full address")
+                               : strcmp(p->username, "%EMAILLOCALPART%") == 0 ? _("the part before @")
                                : p->username);
     for (size_t i = 0; i < p->hints.len; i++)
-        printf("  hint: %s\n", p->hints.items[i]);
+        printf(_("  hint: %s\n"), p->hints.items[i]);
     if (p->help_url)
-        printf("  help: %s\n", p->help_url);
+        printf(_("  help: %s\n"), p->help_url);
 }
 
 int sd_print_presets(const sd_cli *cli, const sd_preset_db *db)
@@ -81,7 +82,7 @@ int sd_print_presets(const sd_cli *cli, const sd_preset_db *db)
             p = sd_preset_find_id(db, cli->presets_arg);
         free(domain);
         if (!p) {
-            fprintf(stderr, "smtpdoctor: no built-in preset for '%s' (smtpdoctor presets list shows them all)\n",
+            fprintf(stderr, _("smtpdoctor: no built-in preset for '%s' (smtpdoctor presets list shows them all)\n"),
                     cli->presets_arg);
             return SD_EXIT_FAIL;
         }
@@ -111,6 +112,6 @@ int sd_print_presets(const sd_cli *cli, const sd_preset_db *db)
         printf("%-18s %-34s %-12s %s%s\n", p->id, p->name, sd_preset_status_name(p->status), first,
                p->domains.len > 1 ? " ..." : "");
     }
-    printf("%zu presets\n", db->len);
+    printf(P_("%zu preset\n", "%zu presets\n", db->len), db->len);
     return SD_EXIT_OK;
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "cli/progress.h"
 
 #include <pthread.h>
@@ -9,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/text.h"
 #include "common/util.h"
 
 static struct {
@@ -16,10 +18,10 @@ static struct {
     pthread_cond_t wake;       /* the wipe ends the ticker's wait at once */
     pthread_t ticker;
     bool shown, stop;
-    char head[160];            /* "checking smtp.example.com" */
+    char head[512];            /* "checking smtp.example.com port 587" */
     const char *step;          /* static, or NULL */
     int64_t started_ms;
-    int width;                 /* of the line on the terminal now */
+    size_t width;              /* of the line on the terminal now, in columns */
 } line = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 /* The terminal's width: a line that wrapped could no longer be rewritten
@@ -36,23 +38,18 @@ static int columns(void)
  * longer line before is overwritten with blanks. Called with the lock. */
 static void render(void)
 {
-    char text[256];
+    char text[1024];
     if (line.step)
-        snprintf(text, sizeof text, "smtpdoctor: %s: %s...", line.head, line.step);
+        snprintf(text, sizeof text, "smtpdoctor: %s: %s...", line.head, _(line.step));
     else
         snprintf(text, sizeof text, "smtpdoctor: %s ...", line.head);
     size_t len = strlen(text);
     long seconds = (long)((sd_now_ms() - line.started_ms) / 1000);
     if (seconds >= 1)
         snprintf(text + len, sizeof text - len, " %ld s", seconds);
-    int width = (int)strlen(text), room = columns() - 1;
-    if (width > room) {                 /* cut on a UTF-8 character's start */
-        width = room;
-        while (width > 0 && ((unsigned char)text[width] & 0xc0) == 0x80)
-            width--;
-        text[width] = '\0';
-    }
-    fprintf(stderr, "\r%s%*s", text, width < line.width ? line.width - width : 0, "");
+    /* in display columns: a Cyrillic or Bengali line is not cut at half */
+    size_t width = sd_text_cut(text, (size_t)columns() - 1);
+    fprintf(stderr, "\r%s%*s", text, width < line.width ? (int)(line.width - width) : 0, "");
     if (width > line.width)
         line.width = width;
     fflush(stderr);
@@ -85,12 +82,12 @@ static void *tick(void *arg)
     }
 }
 
-void sd_progress_start(const sd_cli *cli, const char *what, const char *target)
+void sd_progress_start(const sd_cli *cli, const char *head)
 {
     if (!isatty(STDERR_FILENO) || cli->json || cli->quiet)
         return;
     pthread_mutex_lock(&line.lock);
-    snprintf(line.head, sizeof line.head, "%s %s", what, target);
+    snprintf(line.head, sizeof line.head, "%s", head);
     line.step = NULL;
     line.started_ms = sd_now_ms();
     line.stop = false;
@@ -124,7 +121,7 @@ void sd_progress_done(void)
     pthread_cond_signal(&line.wake);
     line.shown = false;
     if (line.width > 0) {
-        fprintf(stderr, "\r%*s\r", line.width, "");
+        fprintf(stderr, "\r%*s\r", (int)line.width, "");
         fflush(stderr);
         line.width = 0;
     }

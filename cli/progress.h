@@ -11,8 +11,9 @@
 
 #include "cli/options.h"
 
-/* Shows "smtpdoctor: WHAT TARGET ..." and starts the clock. */
-void sd_progress_start(const sd_cli *cli, const char *what, const char *target);
+/* Shows "smtpdoctor: HEAD ..." (a whole translated phrase, "checking
+ * smtp.example.com port 587") and starts the clock. */
+void sd_progress_start(const sd_cli *cli, const char *head);
 /* A step begins (an sd_step_hook: arg is unused, step a static string). */
 void sd_progress_step(void *arg, const char *step);
 /* Wipes the line; the next output starts on a clean line. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "cli/secret.h"
 
 #include <errno.h>
@@ -11,6 +12,8 @@
 #include <sys/resource.h>
 #include <termios.h>
 #include <unistd.h>
+#include <wchar.h>
+#include <wctype.h>
 
 #include "common/util.h"
 
@@ -115,15 +118,33 @@ char *sd_terminal_ask_secret(const char *prompt)
     return secret;
 }
 
+/* Whether two words are the same ignoring case, in any script ("Да" is
+ * "да"): compared as wide characters (LC_CTYPE is UTF-8, common/i18n.c). */
+static bool same_word(const char *a, const char *b)
+{
+    wchar_t wa[64], wb[64];
+    size_t na = mbstowcs(wa, a, 64), nb = mbstowcs(wb, b, 64);
+    if (na == (size_t)-1 || nb == (size_t)-1 || na >= 64 || nb >= 64)
+        return sd_str_ieq(a, b);
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (towlower((wint_t)wa[i]) != towlower((wint_t)wb[i]))
+            return false;
+    return true;
+}
+
 int sd_terminal_ask_yes(const char *question)
 {
     int tty = open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (tty < 0)
         return -1;
-    dprintf(tty, "%s [y/N] ", question);
+    /* TRANSLATORS: the answers to a yes/no question; "y" and "yes" are
+     * always taken too, with your language's words for yes. */
+    dprintf(tty, "%s %s ", question, _("[y/N]"));
     char answer[16];
     answer[read_line(tty, answer, sizeof answer - 1)] = '\0';
     close(tty);
     char *word = sd_str_trim(answer);
-    return sd_str_ieq(word, "y") || sd_str_ieq(word, "yes");
+    return same_word(word, "y") || same_word(word, "yes") || same_word(word, _("y")) || same_word(word, _("yes"));
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "common/model.h"
 
 #include <stdlib.h>
@@ -16,7 +17,7 @@ const char *sd_security_name(sd_security s)
     }
 }
 
-const char *sd_security_label(sd_security s)
+const char *sd_security_label_english(sd_security s)
 {
     switch (s) {
     case SD_SEC_TLS: return "SSL/TLS";
@@ -26,9 +27,18 @@ const char *sd_security_label(sd_security s)
     }
 }
 
+const char *sd_security_label(sd_security s)
+{
+    switch (s) {
+    case SD_SEC_PLAIN: return _("None");   /* as mail programs name it */
+    case SD_SEC_UNKNOWN: return _("unknown");
+    default: return sd_security_label_english(s);
+    }
+}
+
 const char *sd_security_words(sd_security s)
 {
-    return s == SD_SEC_PLAIN ? "no encryption" : sd_security_label(s);
+    return s == SD_SEC_PLAIN ? _("no encryption") : sd_security_label(s);
 }
 
 int sd_security_parse(const char *s, sd_security *out)

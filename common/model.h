@@ -41,7 +41,8 @@ enum {
 #define SD_AUTH_COUNT 10
 
 const char *sd_security_name(sd_security s);          /* "tls", "starttls", "plain", "unknown" */
-const char *sd_security_label(sd_security s);         /* "SSL/TLS", "STARTTLS", "None" */
+const char *sd_security_label(sd_security s);         /* "SSL/TLS", "STARTTLS", "None", translated */
+const char *sd_security_label_english(sd_security s); /* the same, for the test message and config files */
 /* The setting in a sentence ("with no encryption", never the form's "None"):
  * "SSL/TLS", "STARTTLS", "no encryption". */
 const char *sd_security_words(sd_security s);

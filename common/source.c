@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "common/source.h"
 
 #include <stddef.h>
@@ -7,54 +8,54 @@
  * test refuses (no name, no tier, no preference, no trust). */
 const sd_source_info sd_sources[SD_SRC_COUNT] = {
     [SD_SOURCE_USER] = {
-        .name = "user", .label = "your settings",
+        .name = "user", .label = N_("your settings"),
         .tier = SD_TIER_USER, .preference = 1, .trust = SD_TRUST_ALWAYS,
     },
     [SD_SOURCE_AUTOCONFIG] = {
-        .name = "autoconfig", .label = "the domain's autoconfig document",
+        .name = "autoconfig", .label = N_("the domain's autoconfig document"),
         .tier = SD_TIER_DOMAIN, .preference = 2, .trust = SD_TRUST_IF_AUTHENTICATED,
-        .unverified = "an autoconfig document fetched over plain http",
-        .reached_by = "a document fetched over plain http",
+        .unverified = N_("an autoconfig document fetched over plain http"),
+        .reached_by = N_("a document fetched over plain http"),
     },
     [SD_SOURCE_WELLKNOWN] = {
-        .name = "wellknown", .label = "the domain's .well-known autoconfig document",
+        .name = "wellknown", .label = N_("the domain's .well-known autoconfig document"),
         .tier = SD_TIER_DOMAIN, .preference = 3, .trust = SD_TRUST_IF_AUTHENTICATED,
-        .unverified = "a .well-known autoconfig document fetched over plain http",
-        .reached_by = "a document fetched over plain http",
+        .unverified = N_("a .well-known autoconfig document fetched over plain http"),
+        .reached_by = N_("a document fetched over plain http"),
     },
     [SD_SOURCE_SRV] = {
-        .name = "srv", .label = "DNS SRV records of the domain",
+        .name = "srv", .label = N_("DNS SRV records of the domain"),
         .tier = SD_TIER_DOMAIN, .preference = 4, .trust = SD_TRUST_IF_AUTHENTICATED,
-        .unverified = "a DNS SRV record that DNSSEC did not validate",
+        .unverified = N_("a DNS SRV record that DNSSEC did not validate"),
         .reached_by = "DNS",
     },
     [SD_SOURCE_AUTODISCOVER] = {
-        .name = "autodiscover", .label = "Exchange Autodiscover",
+        .name = "autodiscover", .label = N_("Exchange Autodiscover"),
         .tier = SD_TIER_DOMAIN, .preference = 5, .trust = SD_TRUST_IF_AUTHENTICATED,
-        .unverified = "an Exchange Autodiscover document that DNS led to",
+        .unverified = N_("an Exchange Autodiscover document that DNS led to"),
         .reached_by = "DNS",
     },
     [SD_SOURCE_PRESET] = {
-        .name = "preset", .label = "the built-in preset",
+        .name = "preset", .label = N_("the built-in preset"),
         .tier = SD_TIER_KNOWN, .preference = 6, .trust = SD_TRUST_ALWAYS,
     },
     [SD_SOURCE_ISPDB] = {
-        .name = "ispdb", .label = "the Thunderbird ISPDB",
+        .name = "ispdb", .label = N_("the Thunderbird ISPDB"),
         .tier = SD_TIER_KNOWN, .preference = 7, .trust = SD_TRUST_IF_AUTHENTICATED,
-        .unverified = "an ISPDB document fetched over plain http",
-        .reached_by = "a document fetched over plain http",
+        .unverified = N_("an ISPDB document fetched over plain http"),
+        .reached_by = N_("a document fetched over plain http"),
     },
     [SD_SOURCE_MX] = {
-        .name = "mx", .label = "the provider behind the domain's MX",
+        .name = "mx", .label = N_("the provider behind the domain's MX"),
         .tier = SD_TIER_MX, .preference = 8, .trust = SD_TRUST_IF_AUTHENTICATED,
-        .unverified = "the provider found through the domain's MX record, which DNSSEC did not validate",
+        .unverified = N_("the provider found through the domain's MX record, which DNSSEC did not validate"),
         .reached_by = "DNS",
     },
     [SD_SOURCE_GUESS] = {
-        .name = "guess", .label = "a guess that answered",
+        .name = "guess", .label = N_("a guess that answered"),
         .tier = SD_TIER_GUESS, .preference = 9, .trust = SD_TRUST_NEVER,
-        .unverified = "a guess",
-        .reached_by = "guessing",
+        .unverified = N_("a guess"),
+        .reached_by = N_("guessing"),
     },
 };
 
@@ -75,7 +76,7 @@ const char *sd_source_name(unsigned bit)
 const char *sd_source_label(unsigned bit)
 {
     const sd_source_info *s = sd_source_info_of(bit);
-    return s ? s->label : "?";
+    return s ? _(s->label) : "?";
 }
 
 bool sd_source_trusted(unsigned bit, bool answer_authenticated)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "diag/internal.h"
 #include "net/probe.h"
 
@@ -46,7 +47,7 @@ static void alt_add(alt_plan *p, const sd_diag_result *r, const char *host, int 
 void sd_find_alternatives(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *ctx,
                           const sd_dns_outcome *main_dns, sd_resolver *resolver)
 {
-    sd_diag_step(req, "trying the other ports");
+    sd_diag_step(req, N_("trying the other ports"));
     alt_plan *p = sd_xcalloc(1, sizeof *p);
     if (req->alternatives)
         for (size_t i = 0; i < req->alternatives->len; i++) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "common/strbuf.h"
 #include "diag/gate.h"
 #include "diag/internal.h"
@@ -40,7 +41,7 @@ static char *size_text(long bytes)
         return tenths % 10 ? sd_xasprintf("%ld.%ld %s", tenths / 10, tenths % 10, units[i].name)
                            : sd_xasprintf("%ld %s", tenths / 10, units[i].name);
     }
-    return sd_xasprintf("%ld bytes", bytes);
+    return sd_xasprintf(P_("%ld byte", "%ld bytes", (unsigned long)bytes), bytes);
 }
 
 /* The remedy for a finding in the situation, from the knowledge (the reply
@@ -76,11 +77,11 @@ static sd_check *refusal_check(const sd_diag_request *req, sd_diag_result *r, co
     const char *text = reply->text ? reply->text : "";
     char *message;
     if (strcmp(layer, "auth") == 0)
-        message = sd_xasprintf("%s: the server answered %d %s", what, reply->code, text);
+        message = sd_xasprintf(_("%s: the server answered %d %s"), what, reply->code, text);
     else if (code == SD_F_SEND_SENDER_REJECTED && strcmp(stage, "mail") != 0)
-        message = sd_xasprintf("at %s (where this server checks the sender): %d %s", what, reply->code, text);
+        message = sd_xasprintf(_("at %s (where this server checks the sender): %d %s"), what, reply->code, text);
     else
-        message = sd_xasprintf("at %s the server answered %d %s", what, reply->code, text);
+        message = sd_xasprintf(_("at %s the server answered %d %s"), what, reply->code, text);
     char *target = sd_check_target(r->host, r->port);
     sd_check *c = sd_check_add(&r->checks, layer, target, status, code, message);
     c->reply = sd_xasprintf("%d %s", reply->code, text);
@@ -132,28 +133,30 @@ static void withheld_check(const sd_diag_request *req, sd_diag_result *r, const 
     case SD_GATE_WITHHOLD_PLAINTEXT:
         sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_PLAINTEXT_REFUSED,
                      sd_xasprintf(req->allow_plaintext_auth
-                                  ? "the password was not sent: the connection is not encrypted, and --allow-plaintext-auth "
-                                    "counts only with --security plain typed on the command line"
-                                  : "the password was not sent: the connection is not encrypted"));
+                                  ? _("the password was not sent: the connection is not encrypted, and --allow-plaintext-auth "
+                                    "counts only with --security plain typed on the command line")
+                                  : _("the password was not sent: the connection is not encrypted")));
         break;
     case SD_GATE_WITHHOLD_CERT:
         sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_WITHHELD,
-                     sd_xasprintf("the password was not sent, because the certificate of %s did not verify (%s)",
-                                  r->host, s->tls.verify_error_count ? "see the certificate check"
-                                                                     : "it does not name this host"));
+                     sd_xasprintf(_("the password was not sent, because the certificate of %s did not verify (%s)"),
+                                  r->host, s->tls.verify_error_count ? _("see the certificate check")
+                                                                     : _("it does not name this host")));
         break;
     case SD_GATE_WITHHOLD_TAMPERED:
         sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_WITHHELD,
-                     sd_xasprintf("the password was not sent, because the STARTTLS exchange was tampered with"));
+                     sd_xstrdup(_("the password was not sent, because the STARTTLS exchange was tampered with")));
         break;
     default: {
         const char *domain = req->address ? req->address->domain : NULL;
-        char *outside = domain ? sd_xasprintf(", outside your domain %s,", domain) : sd_xstrdup("");
-        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_UNTRUSTED_SERVER,
-                     sd_xasprintf("%s%s was named only by %s%s", r->host, outside,
-                                  sd_gate_named_by(req->host_sources),
-                                  req->trust_answer == SD_GATE_NO ? ", and you answered no" : ""));
-        free(outside);
+        const char *by = sd_gate_named_by(req->host_sources);
+        bool said_no = req->trust_answer == SD_GATE_NO;
+        char *message = domain
+            ? sd_xasprintf(said_no ? _("%s, outside your domain %s, was named only by %s, and you answered no")
+                                   : _("%s, outside your domain %s, was named only by %s"), r->host, domain, by)
+            : sd_xasprintf(said_no ? _("%s was named only by %s, and you answered no")
+                                   : _("%s was named only by %s"), r->host, by);
+        sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_UNTRUSTED_SERVER, message);
         break;
     }
     }
@@ -174,7 +177,7 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
     }
     if (!req->password && !req->oauth2_token) {       /* not asked for: cannot happen when sent */
         sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_SKIPPED,
-                     sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs));
+                     sd_xasprintf(_("no password was given, so AUTH (%s) was not tried"), mechs));
         return true;
     }
     sd_credentials cred = {
@@ -184,16 +187,16 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
     unsigned mech = sd_auth_choose(s->caps.auth, &cred, req->auth_mech);
     if (!mech) {
         sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_MECHANISM_UNSUPPORTED,
-                     sd_xasprintf("the server offers %s; with %s smtpdoctor can use %s", mechs,
-                                  req->oauth2_token ? "a token" : "a password",
-                                  req->auth_mech ? sd_auth_name(req->auth_mech)
+                     sd_xasprintf(req->oauth2_token ? _("the server offers %s; with a token smtpdoctor can use %s")
+                                                    : _("the server offers %s; with a password smtpdoctor can use %s"),
+                                  mechs, req->auth_mech ? sd_auth_name(req->auth_mech)
                                   : req->oauth2_token ? "OAUTHBEARER XOAUTH2" : "CRAM-MD5 PLAIN LOGIN"));
         return false;
     }
     sd_smtp_reply reply;
     const char *why = NULL;
     int64_t start = sd_now_ms();
-    sd_diag_step(req, "logging in");
+    sd_diag_step(req, N_("logging in"));
     int rc = sd_gate_login(host_vouch(req, r), &policy, s, mech, &cred, &reply, &why, &verdict);
     bool ok = false;
     sd_check *c;
@@ -204,16 +207,19 @@ static bool login(const sd_diag_request *req, sd_diag_result *r, sd_session *s, 
     r->auth_mechanism = sd_xstrdup(sd_auth_name(mech));
     if (rc < 0) {
         c = sd_check_add(&r->checks, "auth", target, SD_CHECK_FAIL, SD_F_AUTH_FAILED,
-                         sd_xasprintf("the connection broke during AUTH %s: %s", sd_auth_name(mech), why));
+                         sd_xasprintf(_("the connection broke during AUTH %s: %s"), sd_auth_name(mech), why));
     } else if (reply.code == 235) {
         c = sd_check_add(&r->checks, "auth", target, SD_CHECK_PASS, SD_F_AUTH_OK,
-                     sd_xasprintf("logged in as %s with %s%s", cred.username, sd_auth_name(mech),
-                                  policy.answer == SD_GATE_YES ? " (you agreed to send the password to this server)"
+                     sd_xasprintf(policy.answer == SD_GATE_YES
+                                      ? _("logged in as %s with %s (you agreed to send the password to this server)")
                                   : req->insecure && !facts.cert_verified
-                                  ? ", over a connection whose certificate did not verify (--insecure)" : ""));
+                                      ? _("logged in as %s with %s, over a connection whose certificate did not verify "
+                                          "(--insecure)")
+                                      : _("logged in as %s with %s"),
+                                  cred.username, sd_auth_name(mech)));
         ok = true;
     } else {
-        char *what = sd_xasprintf("AUTH %s as %s", sd_auth_name(mech), cred.username);
+        char *what = sd_xasprintf(_("AUTH %s as %s"), sd_auth_name(mech), cred.username);
         c = reply_check(req, r, "auth", "auth", &reply, what);
         free(what);
     }
@@ -232,13 +238,16 @@ static bool auth_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     sd_buf mechs = {0};
     list_mechanisms(&mechs, &s->caps);
     if (s->caps.auth_names.len == 0) {
-        const char *why = !encrypted && s->starttls_offered ? " before STARTTLS, which the settings do not use" : "";
+        bool before_starttls = !encrypted && s->starttls_offered;
         sd_check_add(&r->checks, "auth", target, have_secret ? SD_CHECK_FAIL : SD_CHECK_WARN, SD_F_AUTH_NOT_OFFERED,
-                     sd_xasprintf("the server advertises no AUTH mechanism%s", why));
+                     sd_xstrdup(before_starttls
+                                ? _("the server advertises no AUTH mechanism before STARTTLS, which the settings do "
+                                    "not use")
+                                : _("the server advertises no AUTH mechanism")));
         ok = !have_secret;
     } else if (!have_secret) {
         sd_check_add(&r->checks, "auth", target, SD_CHECK_SKIP, SD_F_AUTH_SKIPPED,
-                     sd_xasprintf("no password was given, so AUTH (%s) was not tried", mechs.data));
+                     sd_xasprintf(_("no password was given, so AUTH (%s) was not tried"), mechs.data));
         ok = true;
     } else {
         ok = login(req, r, s, target, mechs.data);
@@ -261,8 +270,8 @@ static void size_limit_check(const sd_diag_request *req, sd_diag_result *r, cons
         return;
     char *limit = size_text(s.size_limit);
     sd_check *c = sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, SD_F_SMTP_SIZE_LIMIT_SMALL,
-                 sd_xasprintf("the server takes messages only up to %s (EHLO SIZE %ld): messages over %s, "
-                              "such as invoices with attachments, will be refused", limit, s.size_limit, limit));
+                 sd_xasprintf(_("the server takes messages only up to %s (EHLO SIZE %ld): messages over %s, "
+                              "such as invoices with attachments, will be refused"), limit, s.size_limit, limit));
     c->remedy = situation_remedy(req, r, NULL, SD_F_SMTP_SIZE_LIMIT_SMALL, &s);
     free(limit);
 }
@@ -276,8 +285,8 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
                         (auth->code == SD_F_AUTH_WITHHELD || auth->code == SD_F_AUTH_UNTRUSTED_SERVER ||
                          auth->code == SD_F_AUTH_PLAINTEXT_REFUSED);
         sd_check_add(&r->checks, "send", target, SD_CHECK_SKIP, SD_F_SEND_SKIPPED,
-                     sd_xasprintf("the test message was not sent, because %s",
-                                  withheld ? "the password was not sent" : "the login failed"));
+                     sd_xstrdup(withheld ? _("the test message was not sent, because the password was not sent")
+                                         : _("the test message was not sent, because the login failed")));
         free(target);
         return;
     }
@@ -289,7 +298,7 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
     sd_send_result res;
     const char *why = NULL;
     int64_t start = sd_now_ms();
-    sd_diag_step(req, "sending the test message");
+    sd_diag_step(req, N_("sending the test message"));
     int rc = sd_send_message(&s->conn, &s->caps, &m, &res, &why);
     sd_situation situation = situation_of(r, &s->caps);
     sd_check *c;
@@ -297,19 +306,22 @@ static void send_step(const sd_diag_request *req, sd_diag_result *r, sd_session 
         /* an address the server cannot take is the sender's problem, as a refused MAIL FROM is */
         c = sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL,
                          res.needs_smtputf8 ? SD_F_SEND_SENDER_REJECTED : SD_F_SEND_MESSAGE_REJECTED,
-                         sd_xasprintf("sending broke at %s: %s", sd_send_stage_name(res.stage), why));
+                         sd_xasprintf(_("sending broke at %s: %s"), sd_send_stage_name(res.stage), why));
     } else if (res.over_size_limit) {
         char *limit = size_text(situation.size_limit);
         c = sd_check_add(&r->checks, "send", target, SD_CHECK_FAIL, SD_F_SEND_MESSAGE_TOO_BIG,
-                     sd_xasprintf("the test message (%zu bytes) is larger than the %s the server takes (EHLO SIZE %ld), "
-                                  "so it was not sent", res.message_size, limit, situation.size_limit));
+                     sd_xasprintf(P_("the test message (%zu byte) is larger than the %s the server takes (EHLO SIZE "
+                                     "%ld), so it was not sent",
+                                     "the test message (%zu bytes) is larger than the %s the server takes (EHLO SIZE "
+                                     "%ld), so it was not sent", res.message_size),
+                                  res.message_size, limit, situation.size_limit));
         c->remedy = situation_remedy(req, r, NULL, SD_F_SEND_MESSAGE_TOO_BIG, &situation);
         free(limit);
     } else if (res.stage == SD_SEND_DONE) {
         c = sd_check_add(&r->checks, "send", target, SD_CHECK_PASS, SD_F_SEND_OK,
-                     res.queue_id ? sd_xasprintf("the test message to %s was accepted, queued as %s (%d %s)",
+                     res.queue_id ? sd_xasprintf(_("the test message to %s was accepted, queued as %s (%d %s)"),
                                                  req->send_to, res.queue_id, res.reply.code, res.reply.text)
-                                  : sd_xasprintf("the test message to %s was accepted (%d %s)", req->send_to,
+                                  : sd_xasprintf(_("the test message to %s was accepted (%d %s)"), req->send_to,
                                                  res.reply.code, res.reply.text));
         r->queue_id = sd_xstrdup(res.queue_id);
     } else {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "diag/diag.h"
 
 static bool has_error(const sd_tls_info *t, int code, int *depth)
@@ -85,11 +86,11 @@ static char *covered_name(const sd_tls_info *t)
 static char *names_text(const sd_tls_info *t)
 {
     if (t->chain_len == 0 || t->chain[0].names.len == 0)
-        return sd_xstrdup("no name");
+        return sd_xstrdup(_("no name"));
     const sd_strlist *n = &t->chain[0].names;
     if (n->len == 1)
         return sd_xstrdup(n->items[0]);
-    return sd_xasprintf("%s and %zu other name%s", n->items[0], n->len - 1, n->len == 2 ? "" : "s");
+    return sd_xasprintf(P_("%s and %zu other name", "%s and %zu other names", n->len - 1), n->items[0], n->len - 1);
 }
 
 /* Keys and signatures that no longer protect anything: RSA and DSA below
@@ -103,18 +104,19 @@ static void find_weakness(const sd_tls_info *t, sd_cert_verdict *v)
     bool ec = leaf->key_type && strcmp(leaf->key_type, "EC") == 0;
     if (leaf->key_bits > 0 && ((rsa_like && leaf->key_bits < 2048) || (ec && leaf->key_bits < 224))) {
         v->weakness_code = SD_F_CERT_WEAK_KEY;
-        v->weakness = sd_xasprintf("the certificate's %s key has only %d bits", leaf->key_type, leaf->key_bits);
+        v->weakness = sd_xasprintf(_("the certificate's %s key has only %d bits"), leaf->key_type, leaf->key_bits);
     } else if (leaf->signature && (strstr(leaf->signature, "md5") || strstr(leaf->signature, "sha1") ||
                                    strstr(leaf->signature, "MD5") || strstr(leaf->signature, "SHA1"))) {
         v->weakness_code = SD_F_CERT_WEAK_SIGNATURE;
-        v->weakness = sd_xasprintf("the certificate is signed with %s, which can be forged", leaf->signature);
+        v->weakness = sd_xasprintf(_("the certificate is signed with %s, which can be forged"), leaf->signature);
     }
 }
 
 char *sd_cert_expiry_message(const sd_tls_info *t)
 {
-    return sd_xasprintf("the certificate expires on %s, in %ld day%s", t->chain_len ? t->chain[0].not_after : "?",
-                        t->days_left, t->days_left == 1 ? "" : "s");
+    return sd_xasprintf(P_("the certificate expires on %s, in %ld day", "the certificate expires on %s, in %ld days",
+                           (unsigned long)(t->days_left < 0 ? -t->days_left : t->days_left)),
+                        t->chain_len ? t->chain[0].not_after : "?", t->days_left);
 }
 
 void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge *k, sd_cert_verdict *v)
@@ -130,26 +132,26 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
     v->expiring_soon = t->days_left >= 0 && t->days_left < 14 && t->chain_len > 0;
     if ((v->interceptor = find_interceptor(t, k, &matched)) != NULL) {
         v->code = SD_F_CERT_INTERCEPTED;
-        v->message = sd_xasprintf("the certificate chain is signed by %s (%s)", v->interceptor->product, matched);
+        v->message = sd_xasprintf(_("the certificate chain is signed by %s (%s)"), v->interceptor->product, matched);
         /* a product whose root this system trusts: the system's programs
          * work through it, programs with their own store do not */
         if (t->verify_error_count == 0 && t->name_matches)
             v->status = SD_CHECK_WARN;
     } else if (has_error(t, X509_V_ERR_CERT_HAS_EXPIRED, &depth)) {
         v->code = SD_F_CERT_EXPIRED;
-        v->message = depth == 0 ? sd_xasprintf("the certificate expired on %s", not_after)
-                                : sd_xasprintf("a certificate of the chain (depth %d) has expired", depth);
+        v->message = depth == 0 ? sd_xasprintf(_("the certificate expired on %s"), not_after)
+                                : sd_xasprintf(_("a certificate of the chain (depth %d) has expired"), depth);
     } else if (has_error(t, X509_V_ERR_CERT_NOT_YET_VALID, &depth)) {
         v->code = SD_F_CERT_NOT_YET_VALID;
-        v->message = sd_xasprintf("the certificate is valid only from %s", not_before);
+        v->message = sd_xasprintf(_("the certificate is valid only from %s"), not_before);
     } else if (has_error(t, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, NULL)) {
         v->code = SD_F_CERT_SELF_SIGNED;
-        v->message = sd_xasprintf("the certificate is self-signed (%s)", t->chain_len ? t->chain[0].subject : "?");
+        v->message = sd_xasprintf(_("the certificate is self-signed (%s)"), t->chain_len ? t->chain[0].subject : "?");
     } else if ((has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, &depth) ||
                 has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, &depth)) &&
                depth == 0 && t->chain_len == 1 && !t->chain[0].self_issued && t->chain[0].has_ca_issuers) {
         v->code = SD_F_CERT_CHAIN_INCOMPLETE;
-        v->message = sd_xasprintf("the server sent only its own certificate, issued by %s, without that issuer's certificate",
+        v->message = sd_xasprintf(_("the server sent only its own certificate, issued by %s, without that issuer's certificate"),
                                   leaf_issuer);
     } else if (has_error(t, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN, NULL) ||
                has_error(t, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, NULL) ||
@@ -157,24 +159,24 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
                has_error(t, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, NULL)) {
         v->code = SD_F_CERT_UNTRUSTED;
         const char *top = t->chain_len ? t->chain[t->chain_len - 1].issuer : "?";
-        v->message = sd_xasprintf("the chain ends at %s, which is not a trusted root here", top);
+        v->message = sd_xasprintf(_("the chain ends at %s, which is not a trusted root here"), top);
     } else if (v->weakness && (has_error(t, X509_V_ERR_EE_KEY_TOO_SMALL, NULL) ||
                                has_error(t, X509_V_ERR_CA_KEY_TOO_SMALL, NULL) ||
                                has_error(t, X509_V_ERR_CA_MD_TOO_WEAK, NULL))) {
         /* verification at the default security level refuses it, as modern
          * programs do: a failure, not a remark */
         v->code = v->weakness_code;
-        v->message = sd_xasprintf("%s, so modern programs refuse it", v->weakness);
+        v->message = sd_xasprintf(_("%s, so modern programs refuse it"), v->weakness);
         free(v->weakness);
         v->weakness = NULL;
     } else if (t->verify_error_count > 0) {
         v->code = SD_F_CERT_UNTRUSTED;
-        v->message = sd_xasprintf("the certificate does not verify: %s",
+        v->message = sd_xasprintf(_("the certificate does not verify: %s"),
                                   X509_verify_cert_error_string(t->verify_errors[0]));
     } else if (!t->name_matches) {
         v->code = SD_F_CERT_HOSTNAME_MISMATCH;
         char *names = names_text(t);
-        v->message = sd_xasprintf("the certificate names %s, not %s", names, host);
+        v->message = sd_xasprintf(_("the certificate names %s, not %s"), names, host);
         free(names);
         v->suggested_host = covered_name(t);
     } else if (v->expiring_soon) {
@@ -186,7 +188,7 @@ void sd_cert_classify(const sd_tls_info *t, const char *host, const sd_knowledge
         v->code = SD_F_TLS_OK;
         v->status = SD_CHECK_PASS;
         char *names = names_text(t);
-        v->message = sd_xasprintf("certificate for %s, issued by %s, valid until %s", names, leaf_issuer,
+        v->message = sd_xasprintf(_("certificate for %s, issued by %s, valid until %s"), names, leaf_issuer,
                                   not_after);
         free(names);
     }

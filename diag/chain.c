@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "diag/diag.h"
 #include "diag/internal.h"
 #include "net/http.h"
@@ -40,13 +41,13 @@ static void on_issuer(void *arg, const sd_http_result *res)
 {
     fetched *f = arg;
     if (res->status != 200 || !res->body)
-        f->why = sd_xasprintf("%s", res->error ? res->error : res->status ? "the server did not send it" : "no answer");
+        f->why = sd_xasprintf("%s", res->error ? res->error : res->status ? _("the server did not send it") : _("no answer"));
     else if (res->redirects > 0)
-        f->why = sd_xstrdup("it was redirected; one hop only");
+        f->why = sd_xstrdup(_("it was redirected; one hop only"));
     else if (res->body_len > MAX_ISSUER_BYTES)
-        f->why = sd_xstrdup("what came is too large for a certificate");
+        f->why = sd_xstrdup(_("what came is too large for a certificate"));
     else if (!(f->issuer = parse_certificate(res->body, res->body_len)))
-        f->why = sd_xstrdup("what came is not a certificate");
+        f->why = sd_xstrdup(_("what came is not a certificate"));
 }
 
 /* Whether leaf verifies with the issuer added as an untrusted intermediate. */
@@ -80,7 +81,7 @@ static void fetch_issuer(const sd_diag_request *req, const char *url, sd_resolve
     sd_http_run(http, sd_step_deadline(req), NULL, NULL);
     sd_http_free(http);
     if (!f->issuer && !f->why)
-        f->why = sd_xstrdup("no answer in time");
+        f->why = sd_xstrdup(_("no answer in time"));
 }
 
 void sd_complete_chain(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *ctx, sd_resolver *resolver)
@@ -97,16 +98,16 @@ void sd_complete_chain(const sd_diag_request *req, sd_diag_result *r, SSL_CTX *c
         char *more;
         if (f.issuer && verifies_with(ctx, t, f.issuer)) {
             char *subject = X509_NAME_oneline(X509_get_subject_name(f.issuer), NULL, 0);
-            more = sd_xasprintf("%s; with the intermediate certificate (%s) fetched from %s the chain is "
-                                "complete: browsers fetch it themselves, most mail programs do not",
+            more = sd_xasprintf(_("%s; with the intermediate certificate (%s) fetched from %s the chain is "
+                                "complete: browsers fetch it themselves, most mail programs do not"),
                                 c->message, subject ? subject : "?", t->chain[0].ca_issuers_url);
             OPENSSL_free(subject);
             c->texts = SD_V_CERT_CHAIN_CONFIRMED;
         } else if (f.issuer) {
-            more = sd_xasprintf("%s; the certificate fetched from %s does not complete the chain either",
+            more = sd_xasprintf(_("%s; the certificate fetched from %s does not complete the chain either"),
                                 c->message, t->chain[0].ca_issuers_url);
         } else {
-            more = sd_xasprintf("%s; its issuer could not be fetched from %s (%s)", c->message,
+            more = sd_xasprintf(_("%s; its issuer could not be fetched from %s (%s)"), c->message,
                                 t->chain[0].ca_issuers_url, f.why);
         }
         free(c->message);

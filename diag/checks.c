@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "common/strbuf.h"
 #include "diag/internal.h"
 
@@ -76,7 +77,7 @@ void sd_check_list_sort(sd_check_list *l)
 
 const char *sd_check_note(const sd_check *c)
 {
-    return c->softened ? " (not failed because of --insecure, which is only for a server you run yourself)" : "";
+    return c->softened ? _(" (not failed because of --insecure, which is only for a server you run yourself)") : "";
 }
 
 /* ---- the tcp, tls and smtp checks of a session ----------------------- */
@@ -96,7 +97,7 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
             if (s->attempts[i].status == SD_TCP_OK)
                 ms = s->attempts[i].elapsed_ms;
         sd_check *c = sd_check_add(&r->checks, "tcp", target, SD_CHECK_PASS, SD_F_TCP_OK,
-                                   sd_xasprintf("connected to %s port %d in %lld ms",
+                                   sd_xasprintf(_("connected to %s port %d in %lld ms"),
                                                 s->conn.peer[0] ? s->conn.peer : "?", r->port, (long long)ms));
         c->elapsed_ms = ms;
         return;
@@ -107,19 +108,30 @@ static void tcp_check(sd_diag_result *r, const sd_session *s, const char *target
                       sd_tcp_status_code(s->attempts[i].status));
     const char *what = sd_tcp_status_words(s->tcp);
     sd_check_add(&r->checks, "tcp", target, SD_CHECK_FAIL, s->failure ? s->failure : SD_F_TCP_UNREACHABLE,
-                 sd_xasprintf("connecting to port %d: %s (%s)", r->port, what, detail.data ? detail.data : ""));
+                 sd_xasprintf(_("connecting to port %d: %s (%s)"), r->port, what, detail.data ? detail.data : ""));
     sd_buf_free(&detail);
+}
+
+/* "STARTTLS, then TLSv1.3 with TLS_AES_256_GCM_SHA384, key exchange X25519" */
+static char *handshake_words(const sd_tls_info *t, bool starttls)
+{
+    const char *version = t->version ? t->version : "TLS", *cipher = t->cipher ? t->cipher : "?";
+    char *what = starttls ? sd_xasprintf(_("STARTTLS, then %s with %s"), version, cipher)
+                          : sd_xasprintf(_("%s with %s"), version, cipher);
+    if (!t->group)
+        return what;
+    char *with_group = sd_xasprintf(_("%s, key exchange %s"), what, t->group);
+    free(what);
+    return with_group;
 }
 
 static void tls_handshake_check(sd_diag_result *r, const sd_session *s, const char *target, bool starttls)
 {
     const sd_tls_info *t = &s->tls;
     sd_check *c = sd_check_add(&r->checks, "tls", target, SD_CHECK_PASS, SD_F_TLS_OK,
-                               sd_xasprintf("%s%s with %s%s%s", starttls ? "STARTTLS, then " : "",
-                                            t->version ? t->version : "TLS", t->cipher ? t->cipher : "?",
-                                            t->group ? ", key exchange " : "", t->group ? t->group : ""));
-    c->brief = sd_xstrdup(starttls ? "the connection is encrypted after STARTTLS"
-                                   : "the connection is encrypted from the first byte");
+                               handshake_words(t, starttls));
+    c->brief = sd_xstrdup(starttls ? _("the connection is encrypted after STARTTLS")
+                                   : _("the connection is encrypted from the first byte"));
 }
 
 static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_tls_info *t, const char *target)
@@ -135,7 +147,7 @@ static void cert_check(const sd_diag_request *req, sd_diag_result *r, const sd_t
     sd_check *c = sd_check_add(&r->checks, "tls", target, status, v.code, msg);
     c->softened = softened;
     if (v.code == SD_F_TLS_OK)
-        c->brief = sd_xstrdup("the certificate checks out");
+        c->brief = sd_xstrdup(_("the certificate checks out"));
     c->suggested_host = v.suggested_host;
     c->interceptor = v.interceptor;
     v.suggested_host = NULL;
@@ -169,12 +181,12 @@ static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_
 {
     if (s->greeting.code == 220) {
         sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, SD_F_SMTP_OK,
-                     sd_xasprintf("greeting: %d %s", s->greeting.code, s->greeting.text));
+                     sd_xasprintf(_("greeting: %d %s"), s->greeting.code, s->greeting.text));
         const sd_reply_rule *rule = sd_knowledge_classify_reply(req->knowledge, r->host, "greeting", 220,
                                                                 s->greeting.enhanced, s->greeting.text);
         if (rule && rule->finding != SD_F_SMTP_REJECTED) {
             sd_check *c = sd_check_add(&r->checks, "smtp", target, SD_CHECK_WARN, rule->finding,
-                                       sd_xasprintf("the greeting says: %s", s->greeting.text));
+                                       sd_xasprintf(_("the greeting says: %s"), s->greeting.text));
             c->reply = sd_xasprintf("%d %s", s->greeting.code, s->greeting.text);
             c->remedy = sd_xstrdup(rule->remedy);
         }
@@ -189,10 +201,10 @@ static void smtp_checks(const sd_diag_request *req, sd_diag_result *r, const sd_
         sd_buf caps = {0};
         caps_text(&caps, &s->caps);
         sd_check *c = sd_check_add(&r->checks, "smtp", target, SD_CHECK_PASS, SD_F_SMTP_OK,
-                                   sd_xasprintf("EHLO accepted; the server offers:%s",
-                                                caps.data ? caps.data : " nothing more"));
-        c->brief = sd_xstrdup(s->caps.auth_names.len ? "the server accepts EHLO and offers a login"
-                                                     : "the server accepts EHLO");
+                                   caps.data ? sd_xasprintf(_("EHLO accepted; the server offers:%s"), caps.data)
+                                             : sd_xstrdup(_("EHLO accepted; the server offers nothing more")));
+        c->brief = sd_xstrdup(s->caps.auth_names.len ? _("the server accepts EHLO and offers a login")
+                                                     : _("the server accepts EHLO"));
         sd_buf_free(&caps);
     }
 }
@@ -236,7 +248,7 @@ void sd_session_checks(const sd_diag_request *req, sd_diag_result *r, const sd_s
     smtp_checks(req, r, s, target);
     if (s->ready && r->security == SD_SEC_PLAIN && s->starttls_offered)
         sd_check_add(&r->checks, "tls", target, SD_CHECK_WARN, SD_F_TLS_NOT_USED,
-                     sd_xasprintf("the server offers STARTTLS, but the settings use no encryption"));
+                     sd_xstrdup(_("the server offers STARTTLS, but the settings use no encryption")));
     free(target);
 }
 
@@ -250,7 +262,7 @@ void sd_recode_run_deadline(sd_diag_result *r)
             continue;
         if (c->code != SD_F_RUN_DEADLINE) {
             c->code = SD_F_RUN_DEADLINE;
-            char *m = sd_xasprintf("the run's overall deadline ended this step: %s", c->message ? c->message : "");
+            char *m = sd_xasprintf(_("the run's overall deadline ended this step: %s"), c->message ? c->message : "");
             free(c->message);
             c->message = m;
         }

@@ -4,6 +4,7 @@
  * (diag/checks.c), the login and the test message (diag/auth_send.c), a
  * failed handshake looked at again, other settings probed when these fail
  * (diag/alternatives.c), and the root cause chosen (diag/rootcause.c). */
+#include "common/i18n.h"
 #include "diag/diag.h"
 
 #include <stdio.h>
@@ -61,11 +62,12 @@ static void dns_check(const sd_diag_request *req, sd_diag_result *r, const sd_dn
     char *msg;
     if (o->status == SD_DNS_OK)
         msg = o->addresses.len == 1
-            ? sd_xasprintf("%s resolves to %s", r->host, o->addresses.items[0])
-            : sd_xasprintf("%s resolves to %s and %zu more address%s", r->host, o->addresses.items[0],
-                           o->addresses.len - 1, o->addresses.len == 2 ? "" : "es");
+            ? sd_xasprintf(_("%s resolves to %s"), r->host, o->addresses.items[0])
+            : sd_xasprintf(P_("%s resolves to %s and %zu more address", "%s resolves to %s and %zu more addresses",
+                              o->addresses.len - 1),
+                           r->host, o->addresses.items[0], o->addresses.len - 1);
     else
-        msg = sd_xasprintf("looking up %s: %s", r->host, sd_dns_status_text(o->status));
+        msg = sd_xasprintf(_("looking up %s: %s"), r->host, sd_dns_status_text(o->status));
     sd_check *c = sd_check_add(&r->checks, "dns", r->host, o->status == SD_DNS_OK ? SD_CHECK_PASS : SD_CHECK_FAIL,
                                sd_dns_status_finding(o->status), msg);
     c->elapsed_ms = o->ms;
@@ -79,8 +81,8 @@ static void dns_check(const sd_diag_request *req, sd_diag_result *r, const sd_dn
         c->texts = SD_V_DNS_FAILING;
         free(c->message);
         c->message = sd_str_ieq(m.witness, r->host)
-            ? sd_xasprintf("the DNS server says %s does not exist, though it is a provider's server that does", r->host)
-            : sd_xasprintf("the DNS server says %s does not exist, and says the same of %s, which does exist",
+            ? sd_xasprintf(_("the DNS server says %s does not exist, though it is a provider's server that does"), r->host)
+            : sd_xasprintf(_("the DNS server says %s does not exist, and says the same of %s, which does exist"),
                            r->host, m.witness);
     } else {
         c->suggested_host = m.suggestion;
@@ -111,10 +113,10 @@ static void explain_failed_handshake(const sd_diag_request *req, sd_diag_result 
         sd_cert_classify(&s.tls, r->host, req->knowledge, &verdict);
         if (strcmp(v, "TLSv1") == 0 || strcmp(v, "TLSv1.1") == 0 || strncmp(v, "SSL", 3) == 0)
             sd_recode_tls_failure(r, SD_F_TLS_VERSION_TOO_OLD,
-                               sd_xasprintf("the server speaks only %s; TLS 1.2 or newer is required", v));
+                               sd_xasprintf(_("the server speaks only %s; TLS 1.2 or newer is required"), v));
         else if (verdict.weakness)
             sd_recode_tls_failure(r, verdict.weakness_code,
-                               sd_xasprintf("%s, so modern programs refuse the connection", verdict.weakness));
+                               sd_xasprintf(_("%s, so modern programs refuse the connection"), verdict.weakness));
         sd_cert_verdict_clear(&verdict);
     }
     sd_session_free(&s);
@@ -214,7 +216,7 @@ int sd_diagnose(const sd_diag_request *req, sd_diag_result *r, sd_error *err)
         if (req->open_canonical)
             dns.canonical = sd_xstrdup(req->open_canonical);
     } else {
-        sd_diag_step(req, "looking up the name");
+        sd_diag_step(req, N_("looking up the name"));
         sd_resolver_lookup_host(resolver, req->host, sd_dns_outcome_collect, &dns);
         sd_resolver_run(resolver, sd_step_deadline(req));
     }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "diag/gate.h"
 
 #include <string.h>
@@ -52,11 +53,11 @@ int sd_gate_login(sd_vouch host, const sd_gate_policy *p, sd_session *s, unsigne
 const char *sd_gate_found_through(unsigned sources)
 {
     const sd_source_info *s = sd_source_info_of(sd_source_primary(sources));
-    return s && s->reached_by ? s->reached_by : "DNS";
+    return s && s->reached_by ? _(s->reached_by) : "DNS";
 }
 
 const char *sd_gate_named_by(unsigned sources)
 {
     const sd_source_info *s = sd_source_info_of(sd_source_primary(sources));
-    return s && s->unverified ? s->unverified : "an unauthenticated source";
+    return s && s->unverified ? _(s->unverified) : _("an unauthenticated source");
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "common/strbuf.h"
 #include "diag/diag.h"
 #include "diag/internal.h"
@@ -92,16 +93,17 @@ static char *names_list(const sd_tls_info *t)
     for (size_t i = 0; i < n && i < 3; i++)
         sd_buf_printf(&b, "%s%s", i ? ", " : "", t->chain[0].names.items[i]);
     if (n > 3)
-        sd_buf_printf(&b, " and %zu more", n - 3);
-    return b.data ? sd_buf_take(&b) : sd_xstrdup("no name");
+        sd_buf_printf(&b, P_(" and %zu more", " and %zu more", n - 3), n - 3);
+    return b.data ? sd_buf_take(&b) : sd_xstrdup(_("no name"));
 }
 
 static void make_redirect(sd_check *c, const sd_preset *p, const char *host, const sd_tls_info *t)
 {
     char *names = names_list(t);
-    char *msg = sd_xasprintf("%s is %s's server, but the certificate that answered names %s, outside %s's "
-                             "domains", host, p ? p->name : "a known provider", names,
-                             p ? p->name : "the provider");
+    char *msg = p ? sd_xasprintf(_("%s is a server of %s, but the certificate that answered names %s, outside the "
+                                   "domains of %s"), host, p->name, names, p->name)
+                  : sd_xasprintf(_("%s is a known provider's server, but the certificate that answered names %s, "
+                                   "outside that provider's domains"), host, names);
     free(names);
     c->code = SD_F_CERT_INTERCEPTED;
     c->texts = SD_V_CERT_INTERCEPTED_REDIRECT;
@@ -219,11 +221,11 @@ static char *installed_root_sign(const sd_diag_request *req, const sd_diag_resul
             family = sd_str_icontains(issuer, p->ca_families.items[k]);
     }
     if (named && !family)
-        return sd_xasprintf("the certificate of %s is issued by %s, not by %s, whose certificates %s's servers carry",
+        return sd_xasprintf(_("the certificate of %s is issued by %s, not by %s, whose certificates %s's servers carry"),
                             r->host, issuer, named->ca_families.items[0], named->name);
     if (t->sct_count == 0)
-        return sd_xasprintf("the certificate of %s, issued by %s, carries no Certificate Transparency proof, "
-                            "which every public certificate authority's certificate carries", r->host, issuer);
+        return sd_xasprintf(_("the certificate of %s, issued by %s, carries no Certificate Transparency proof, "
+                            "which every public certificate authority's certificate carries"), r->host, issuer);
     return NULL;
 }
 

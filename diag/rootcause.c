@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/i18n.h"
 #include "diag/diag.h"
 
 static char *alternative_text(const sd_diag_result *r)
@@ -15,14 +16,14 @@ static char *alternative_text(const sd_diag_result *r)
         return NULL;
     const sd_server *w = &r->working;
     if (sd_str_ieq(w->host, r->host))
-        return sd_xasprintf("port %d with %s", w->port, sd_security_words(w->security));
-    return sd_xasprintf("%s port %d with %s", w->host, w->port, sd_security_words(w->security));
+        return sd_xasprintf(_("port %d with %s"), w->port, sd_security_words(w->security));
+    return sd_xasprintf(_("%s port %d with %s"), w->host, w->port, sd_security_words(w->security));
 }
 
 /* What the port turned out to do, for tls.starttls_expected. */
 static const char *detected_label(const sd_diag_result *r)
 {
-    return r->detected == SD_SEC_PLAIN ? "no encryption" : "STARTTLS";
+    return r->detected == SD_SEC_PLAIN ? _("no encryption") : "STARTTLS";
 }
 
 static char *render(const char *tpl, const sd_diag_request *req, const sd_diag_result *r, const sd_check *c,
@@ -115,7 +116,7 @@ void sd_choose_root_cause(const sd_diag_request *req, sd_diag_result *r)
         r->status = SD_CHECK_PASS;
         r->code = ok_code(r);
         const sd_finding_rule *rule = sd_knowledge_variant_rule(req->knowledge, SD_V_SETTINGS_OK);
-        r->summary = rule ? render(rule->summary, req, r, NULL, NULL) : sd_xstrdup("The settings work.");
+        r->summary = rule ? render(rule->summary, req, r, NULL, NULL) : sd_xstrdup(_("The settings work."));
         r->remedy = NULL;
         free(alternative);
         return;

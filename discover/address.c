@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "discover/address.h"
 
 #include <ctype.h>
@@ -22,16 +23,16 @@ static bool is_atext(unsigned char c)
 static int check_dot_atom(const char *s, size_t n, sd_error *err)
 {
     if (n == 0)
-        return sd_fail(err, "the part before '@' is empty");
+        return sd_fail(err, _("the part before '@' is empty"));
     if (s[0] == '.' || s[n - 1] == '.')
-        return sd_fail(err, "the part before '@' may not start or end with a dot");
+        return sd_fail(err, _("the part before '@' may not start or end with a dot"));
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '.') {
             if (s[i + 1] == '.')
-                return sd_fail(err, "the part before '@' has two dots in a row");
+                return sd_fail(err, _("the part before '@' has two dots in a row"));
         } else if (!is_atext(c)) {
-            return sd_fail(err, "the part before '@' has a character that needs quoting: '%c'",
+            return sd_fail(err, _("the part before '@' has a character that needs quoting: '%c'"),
                            isprint(c) ? c : '?');
         }
     }
@@ -45,10 +46,10 @@ static int check_quoted(const char *s, size_t n, sd_error *err)
         unsigned char c = (unsigned char)s[i];
         if (c == '\\') {
             if (i + 2 >= n)
-                return sd_fail(err, "the quoted part before '@' ends with a lone backslash");
+                return sd_fail(err, _("the quoted part before '@' ends with a lone backslash"));
             i++;
         } else if (c == '"' || c < 0x20 || c == 0x7f) {
-            return sd_fail(err, "the quoted part before '@' has a character that is not allowed");
+            return sd_fail(err, _("the quoted part before '@' has a character that is not allowed"));
         }
     }
     return 0;
@@ -70,11 +71,11 @@ static const char *find_separator(const char *s, sd_error *err)
         }
     }
     if (quoted) {
-        sd_fail(err, "the address has an unclosed quote");
+        sd_fail(err, _("the address has an unclosed quote"));
         return NULL;
     }
     if (!at)
-        sd_fail(err, "an address needs the form name@domain");
+        sd_fail(err, _("an address needs the form name@domain"));
     return at;
 }
 
@@ -82,26 +83,26 @@ static int check_labels(const char *d, bool need_dot, sd_error *err)
 {
     size_t n = strlen(d);
     if (n == 0)
-        return sd_fail(err, "the domain is empty");
+        return sd_fail(err, _("the domain is empty"));
     if (n > MAX_DOMAIN)
-        return sd_fail(err, "the domain is longer than %d characters", MAX_DOMAIN);
+        return sd_fail(err, _("the domain is longer than %d characters"), MAX_DOMAIN);
     if (need_dot && !strchr(d, '.'))
-        return sd_fail(err, "'%s' is not a complete domain name (it has no dot)", d);
+        return sd_fail(err, _("'%s' is not a complete domain name (it has no dot)"), d);
     const char *label = d;
     for (const char *p = d;; p++) {
         if (*p == '.' || *p == '\0') {
             size_t len = (size_t)(p - label);
             if (len == 0)
-                return sd_fail(err, "the domain '%s' has an empty label", d);
+                return sd_fail(err, _("the domain '%s' has an empty label"), d);
             if (len > MAX_LABEL)
-                return sd_fail(err, "the domain '%s' has a label longer than %d characters", d, MAX_LABEL);
+                return sd_fail(err, _("the domain '%s' has a label longer than %d characters"), d, MAX_LABEL);
             if (label[0] == '-' || p[-1] == '-')
-                return sd_fail(err, "a label of the domain '%s' starts or ends with '-'", d);
+                return sd_fail(err, _("a label of the domain '%s' starts or ends with '-'"), d);
             if (*p == '\0')
                 break;
             label = p + 1;
         } else if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
-            return sd_fail(err, "the domain '%s' has a character that is not allowed in host names", d);
+            return sd_fail(err, _("the domain '%s' has a character that is not allowed in host names"), d);
         }
     }
     return 0;
@@ -111,7 +112,7 @@ static char *normalize_name(const char *text, bool need_dot, sd_error *err)
 {
     char *name = sd_xstrndup(text, sd_dns_name_length(text));
     if (name[0] == '[') {
-        sd_fail(err, "'%s' is an address literal, not a domain name", text);
+        sd_fail(err, _("'%s' is an address literal, not a domain name"), text);
         free(name);
         return NULL;
     }
@@ -125,7 +126,7 @@ static char *normalize_name(const char *text, bool need_dot, sd_error *err)
             if ((unsigned char)*p >= 0x80)
                 ascii_only = false;
         if (!ascii_only) {
-            sd_fail(err, "the domain '%s' is not a valid internationalised name: %s", name,
+            sd_fail(err, _("the domain '%s' is not a valid internationalised name: %s"), name,
                     idn2_strerror(rc));
             free(name);
             return NULL;
@@ -159,19 +160,19 @@ char *sd_server_name_normalize(const char *text, sd_error *err)
         if (inet_pton(AF_INET6, inner, binary) == 1)
             return inner;
         free(inner);
-        sd_fail(err, "'%s' is not an IPv6 address", text);
+        sd_fail(err, _("'%s' is not an IPv6 address"), text);
         return NULL;
     }
     if (inet_pton(AF_INET, text, binary) == 1 || inet_pton(AF_INET6, text, binary) == 1)
         return sd_xstrdup(text);
     if (strchr(text, ':')) {
-        sd_fail(err, "'%s' is neither a host name nor an IP address (the port goes in --port)", text);
+        sd_fail(err, _("'%s' is neither a host name nor an IP address (the port goes in --port)"), text);
         return NULL;
     }
     /* Looks like an IPv4 address but is not one (999.1.1.1, 10.1.1): a
      * resolver would take it for a name and fail far less clearly. */
     if (n > 0 && strspn(text, "0123456789.") == n) {
-        sd_fail(err, "'%s' is not an IPv4 address", text);
+        sd_fail(err, _("'%s' is not an IPv4 address"), text);
         return NULL;
     }
     return normalize_name(text, false, err);
@@ -186,15 +187,15 @@ int sd_address_parse(const char *text, sd_address *out, sd_error *err)
     while (n > 0 && isspace((unsigned char)text[n - 1]))
         n--;
     if (n == 0)
-        return sd_fail(err, "the address is empty");
+        return sd_fail(err, _("the address is empty"));
     if (n > 4 * MAX_ADDRESS)
-        return sd_fail(err, "the address is longer than %d characters", MAX_ADDRESS);
+        return sd_fail(err, _("the address is longer than %d characters"), MAX_ADDRESS);
     /* No control character anywhere, quoted or escaped: a CR or LF in an
      * address would end the MAIL FROM line early and start a header line
      * of the test message. */
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-            return sd_fail(err, "the address holds a control character (position %zu)", i + 1);
+            return sd_fail(err, _("the address holds a control character (position %zu)"), i + 1);
     char *s = sd_xstrndup(text, n);
     int rc = -1;
     const char *at = find_separator(s, err);
@@ -202,7 +203,7 @@ int sd_address_parse(const char *text, sd_address *out, sd_error *err)
         goto done;
     size_t local_len = (size_t)(at - s);
     if (local_len > MAX_LOCAL) {
-        sd_fail(err, "the part before '@' is longer than %d characters", MAX_LOCAL);
+        sd_fail(err, _("the part before '@' is longer than %d characters"), MAX_LOCAL);
         goto done;
     }
     if (local_len >= 2 && s[0] == '"' && s[local_len - 1] == '"') {
@@ -218,7 +219,7 @@ int sd_address_parse(const char *text, sd_address *out, sd_error *err)
     out->domain = domain;
     out->address = sd_xasprintf("%s@%s", out->local, out->domain);
     if (strlen(out->address) > MAX_ADDRESS) {
-        sd_fail(err, "the address is longer than %d characters", MAX_ADDRESS);
+        sd_fail(err, _("the address is longer than %d characters"), MAX_ADDRESS);
         sd_address_free(out);
         goto done;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/i18n.h"
 #include "discover/run.h"
 #include "net/session.h"
 #include "presets/snapshot.h"
@@ -18,7 +19,7 @@ static void replace_snapshot(run *r, slot live, slot copy, const char *who)
     if (!r->found[live].len || !r->found[copy].len)
         return;
     sd_server_list_free(&r->found[copy]);
-    sd_strlist_add_owned(&r->out->notes, sd_xasprintf("%s answered: its servers replace the built-in ISPDB of %s",
+    sd_strlist_add_owned(&r->out->notes, sd_xasprintf(_("%s answered: its servers replace the built-in ISPDB of %s"),
                                                       who, sd_ispdb_snapshot_date()));
 }
 
@@ -30,8 +31,8 @@ static void merge_sources(run *r)
         sd_server_list_free(&r->found[SLOT_AC_HTTP]);
     if (r->found[SLOT_WK_HTTPS].len)
         sd_server_list_free(&r->found[SLOT_WK_HTTP]);
-    replace_snapshot(r, SLOT_ISPDB, SLOT_ISPDB_SNAPSHOT, "the live ISPDB");
-    replace_snapshot(r, SLOT_MX, SLOT_MX_SNAPSHOT, "the provider behind the MX");
+    replace_snapshot(r, SLOT_ISPDB, SLOT_ISPDB_SNAPSHOT, _("the live ISPDB"));
+    replace_snapshot(r, SLOT_MX, SLOT_MX_SNAPSHOT, _("the provider behind the MX"));
     for (int i = 0; i < SLOT_COUNT; i++)
         sd_server_list_merge(&r->out->servers, &r->found[i]);
 }
@@ -41,10 +42,10 @@ static char *tls_note(const sd_session *s)
     if (!s->tls_attempted || s->tls.outcome != SD_TLS_OK)
         return NULL;
     if (s->tls.verify_error_count > 0)
-        return sd_xasprintf("answers, but its certificate does not verify (%s)",
+        return sd_xasprintf(_("answers, but its certificate does not verify (%s)"),
                             X509_verify_cert_error_string(s->tls.verify_errors[0]));
     if (!s->tls.name_matches)
-        return sd_xstrdup("answers, but its certificate does not name this host");
+        return sd_xstrdup(_("answers, but its certificate does not name this host"));
     return NULL;
 }
 
@@ -104,11 +105,11 @@ static void mark_unresolvable(run *r)
              * exist (any more): a server another source named and a probe
              * verified must rank above it. */
             c->probe_failed = true;
-            c->probe_note = sd_xasprintf("%s does not exist (NXDOMAIN), while other names resolve", c->host);
+            c->probe_note = sd_xasprintf(_("%s does not exist (NXDOMAIN), while other names resolve"), c->host);
         } else if (known) {
             /* The provider's server exists: the look-up failing says more
              * about this network's DNS than about the provider. */
-            c->probe_note = sd_xasprintf("%s does not resolve from here (%s)", c->host,
+            c->probe_note = sd_xasprintf(_("%s does not resolve from here (%s)"), c->host,
                                          sd_dns_status_name(h->status));
         } else if (h->status == SD_DNS_NXDOMAIN || h->status == SD_DNS_NODATA) {
             c->probe_failed = true;
@@ -139,15 +140,15 @@ static void apply_unfinished(run *r, const sd_probe_set *set, size_t i, int targ
         return;
     sd_server *c = &r->out->servers.items[target];
     if (sd_probe_outcome(set, i) == SD_PROBE_NOT_WAITED) {
-        c->probe_note = sd_xstrdup("not checked: a server ranked above it answered first");
+        c->probe_note = sd_xstrdup(_("not checked: a server ranked above it answered first"));
         return;
     }
     int64_t silent_ms, other_ms;
     int other_port;
     sd_probe_silence(set, i, &silent_ms, &other_port, &other_ms);
     c->probe_failed = true;
-    c->probe_note = sd_xasprintf("no answer to the connection in %lld ms, while port %d of the same host "
-                                 "answered in %lld ms: probably filtered",
+    c->probe_note = sd_xasprintf(_("no answer to the connection in %lld ms, while port %d of the same host "
+                                 "answered in %lld ms: probably filtered"),
                                  (long long)silent_ms, other_port, (long long)other_ms);
 }
 
@@ -237,7 +238,7 @@ static void probe_candidates(run *r)
     if (guessing)
         run_report(r, SD_SRC_GUESS, r->addr->domain, verified > 0, sd_now_ms() - start,
                    "%zu of %zu guesses answer%s", verified, rank->count - unchecked,
-                   unchecked ? " (the rest were not waited for)" : "");
+                   unchecked ? " (the rest were not waited for)" : "");   /* -v only, English as its format */
     if (best >= 0 && r->opts->keep_session)
         keep_session(r, (size_t)best);
     /* The others say QUIT in their own threads while the caller goes on. */

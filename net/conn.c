@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "net/conn.h"
 
 #include <arpa/inet.h>
@@ -24,16 +25,16 @@ static const struct {
     sd_finding finding;
     const char *words;
 } tcp_statuses[] = {
-    [SD_TCP_OK] = {"ok", SD_F_TCP_OK, "connected"},
-    [SD_TCP_REFUSED] = {"refused", SD_F_TCP_REFUSED, "refused"},
-    [SD_TCP_TIMEOUT] = {"timeout", SD_F_TCP_TIMEOUT, "no answer (timed out)"},
-    [SD_TCP_UNREACHABLE] = {"unreachable", SD_F_TCP_UNREACHABLE, "no route to the host"},
-    [SD_TCP_RESET] = {"reset", SD_F_TCP_RESET, "reset"},
-    [SD_TCP_ERROR] = {"error", SD_F_TCP_UNREACHABLE, "no route to the host"},
-    [SD_TCP_NOT_TRIED] = {"not_tried", SD_F_TCP_UNREACHABLE, "no route to the host"},
+    [SD_TCP_OK] = {"ok", SD_F_TCP_OK, N_("connected")},
+    [SD_TCP_REFUSED] = {"refused", SD_F_TCP_REFUSED, N_("refused")},
+    [SD_TCP_TIMEOUT] = {"timeout", SD_F_TCP_TIMEOUT, N_("no answer (timed out)")},
+    [SD_TCP_UNREACHABLE] = {"unreachable", SD_F_TCP_UNREACHABLE, N_("no route to the host")},
+    [SD_TCP_RESET] = {"reset", SD_F_TCP_RESET, N_("reset")},
+    [SD_TCP_ERROR] = {"error", SD_F_TCP_UNREACHABLE, N_("no route to the host")},
+    [SD_TCP_NOT_TRIED] = {"not_tried", SD_F_TCP_UNREACHABLE, N_("no route to the host")},
     [SD_TCP_NO_DESCRIPTORS] = {"no_descriptors", SD_F_TCP_UNREACHABLE,
-                               "not tried: this computer has no file descriptor left for another connection "
-                               "(run fewer at once with -j, or raise 'ulimit -n')"},
+                               N_("not tried: this computer has no file descriptor left for another connection "
+                               "(run fewer at once with -j, or raise 'ulimit -n')")},
 };
 
 static size_t tcp_status_index(sd_tcp_status s)
@@ -53,7 +54,7 @@ sd_finding sd_tcp_status_finding(sd_tcp_status s)
 
 const char *sd_tcp_status_words(sd_tcp_status s)
 {
-    return tcp_statuses[tcp_status_index(s)].words;
+    return _(tcp_statuses[tcp_status_index(s)].words);
 }
 
 static sd_tcp_status status_from_errno(int e)
@@ -267,12 +268,12 @@ static int fill(sd_conn *c, int64_t deadline, const char **why)
                 if (e == SSL_ERROR_SYSCALL && errno == ECONNRESET)
                     c->reset_by_peer = true;
                 c->closed_by_peer = true;
-                *why = c->reset_by_peer ? "the connection was reset" : "the server closed the connection";
+                *why = c->reset_by_peer ? _("the connection was reset") : _("the server closed the connection");
                 return -1;
             }
             int w = wait_conn(c, ev, deadline);
             if (w <= 0) {
-                *why = "timed out waiting for the server";
+                *why = _("timed out waiting for the server");
                 return w == 0 ? 0 : -1;
             }
         } else {
@@ -284,12 +285,12 @@ static int fill(sd_conn *c, int64_t deadline, const char **why)
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
                 c->reset_by_peer = n < 0 && errno == ECONNRESET;
                 c->closed_by_peer = true;
-                *why = c->reset_by_peer ? "the connection was reset" : "the server closed the connection";
+                *why = c->reset_by_peer ? _("the connection was reset") : _("the server closed the connection");
                 return -1;
             }
             int w = wait_conn(c, POLLIN, deadline);
             if (w <= 0) {
-                *why = "timed out waiting for the server";
+                *why = _("timed out waiting for the server");
                 return w == 0 ? 0 : -1;
             }
         }
@@ -311,7 +312,7 @@ int sd_conn_read_line(sd_conn *c, char **line, int64_t deadline, const char **wh
             return 0;
         }
         if (c->in.len >= SD_MAX_LINE) {
-            *why = "the server sent a line longer than 4096 bytes";
+            *why = _("the server sent a line longer than 4096 bytes");
             return -1;
         }
         int rc = fill(c, deadline, why);
@@ -343,7 +344,7 @@ int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why)
             }
             int e = SSL_get_error(c->ssl, r);
             if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
-                *why = "the connection broke while sending";
+                *why = _("the connection broke while sending");
                 return -1;
             }
             ev = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
@@ -355,12 +356,12 @@ int sd_conn_write(sd_conn *c, const char *buf, size_t len, const char **why)
             }
             if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
                 c->reset_by_peer = errno == ECONNRESET || errno == EPIPE;
-                *why = "the connection broke while sending";
+                *why = _("the connection broke while sending");
                 return -1;
             }
         }
         if (wait_conn(c, ev, deadline) <= 0) {
-            *why = "timed out sending to the server";
+            *why = _("timed out sending to the server");
             return -1;
         }
     }
@@ -444,11 +445,11 @@ int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_inf
      * handshake, in plain text: whoever sent them (a man in the middle can)
      * would have them read as the first answers inside TLS. */
     if (c->in.len > 0)
-        return tls_fail(info, SD_TLS_INJECTED, "plain text came after the server's 220 reply to STARTTLS, "
-                                               "before the TLS handshake");
+        return tls_fail(info, SD_TLS_INJECTED, _("plain text came after the server's 220 reply to STARTTLS, "
+                                               "before the TLS handshake"));
     SSL *ssl = sd_tls_new_session(ctx, sni_host, info);
     if (!ssl)
-        return tls_fail(info, SD_TLS_FAILED, "cannot create a TLS session");
+        return tls_fail(info, SD_TLS_FAILED, _("cannot create a TLS session"));
     SSL_set_fd(ssl, c->fd);
     first_read_watch watch = {.fd = c->fd};
     BIO *rbio = SSL_get_rbio(ssl);
@@ -464,14 +465,14 @@ int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_inf
         int e = SSL_get_error(ssl, r);
         if (watch.plaintext) {
             info->plaintext_reply = read_plaintext_reply(c);
-            rc = tls_fail(info, SD_TLS_PLAINTEXT_REPLY, "the server answered the TLS ClientHello in plain text");
+            rc = tls_fail(info, SD_TLS_PLAINTEXT_REPLY, _("the server answered the TLS ClientHello in plain text"));
             break;
         }
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
             int w = wait_conn(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
             if (w <= 0) {
-                rc = tls_fail(info, SD_TLS_TIMEOUT, watch.checked ? "the TLS handshake timed out"
-                                                                  : "no answer to the TLS ClientHello");
+                rc = tls_fail(info, SD_TLS_TIMEOUT, watch.checked ? _("the TLS handshake timed out")
+                                                                  : _("no answer to the TLS ClientHello"));
                 break;
             }
             continue;
@@ -480,9 +481,9 @@ int sd_conn_start_tls(sd_conn *c, SSL_CTX *ctx, const char *sni_host, sd_tls_inf
         char msg[256];
         if (err) {
             const char *reason = ERR_reason_error_string(err);
-            snprintf(msg, sizeof msg, "the TLS handshake failed: %s", reason ? reason : "unknown error");
+            snprintf(msg, sizeof msg, _("the TLS handshake failed: %s"), reason ? reason : _("unknown error"));
         } else {
-            snprintf(msg, sizeof msg, "the server closed the connection during the TLS handshake");
+            snprintf(msg, sizeof msg, _("the server closed the connection during the TLS handshake"));
         }
         rc = tls_fail(info, is_version_failure(err) ? SD_TLS_VERSION : err ? SD_TLS_FAILED : SD_TLS_CLOSED, msg);
         break;

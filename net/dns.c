@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "net/dns.h"
 
 #include <arpa/inet.h>
@@ -48,13 +49,13 @@ static const struct {
     sd_finding finding;
     const char *text;
 } dns_statuses[] = {
-    [SD_DNS_OK] = {"ok", SD_F_DNS_OK, "answered"},
-    [SD_DNS_NXDOMAIN] = {"nxdomain", SD_F_DNS_NXDOMAIN, "the name does not exist (NXDOMAIN)"},
-    [SD_DNS_NODATA] = {"no_address", SD_F_DNS_NO_ADDRESS, "the name exists but has no such record"},
-    [SD_DNS_SERVFAIL] = {"servfail", SD_F_DNS_SERVFAIL, "the DNS server failed to answer (SERVFAIL)"},
-    [SD_DNS_REFUSED] = {"servfail", SD_F_DNS_SERVFAIL, "the DNS server refused the query"},
-    [SD_DNS_TIMEOUT] = {"timeout", SD_F_DNS_TIMEOUT, "no DNS server answered"},
-    [SD_DNS_ERROR] = {"error", SD_F_DNS_SERVFAIL, "the DNS answer could not be read"},
+    [SD_DNS_OK] = {"ok", SD_F_DNS_OK, N_("answered")},
+    [SD_DNS_NXDOMAIN] = {"nxdomain", SD_F_DNS_NXDOMAIN, N_("the name does not exist (NXDOMAIN)")},
+    [SD_DNS_NODATA] = {"no_address", SD_F_DNS_NO_ADDRESS, N_("the name exists but has no such record")},
+    [SD_DNS_SERVFAIL] = {"servfail", SD_F_DNS_SERVFAIL, N_("the DNS server failed to answer (SERVFAIL)")},
+    [SD_DNS_REFUSED] = {"servfail", SD_F_DNS_SERVFAIL, N_("the DNS server refused the query")},
+    [SD_DNS_TIMEOUT] = {"timeout", SD_F_DNS_TIMEOUT, N_("no DNS server answered")},
+    [SD_DNS_ERROR] = {"error", SD_F_DNS_SERVFAIL, N_("the DNS answer could not be read")},
 };
 
 static size_t dns_status_index(sd_dns_status s)
@@ -74,7 +75,7 @@ sd_finding sd_dns_status_finding(sd_dns_status s)
 
 const char *sd_dns_status_text(sd_dns_status s)
 {
-    return dns_statuses[dns_status_index(s)].text;
+    return _(dns_statuses[dns_status_index(s)].text);
 }
 
 /* One entry of the list: ADDR, ADDR:PORT, [IPv6] or [IPv6]:PORT, appended
@@ -114,7 +115,7 @@ static char *server_list(const char *servers, sd_error *err)
         while (len > 0 && entry[len - 1] == ' ')
             len--;
         if (!add_server(entry, len, &out)) {
-            sd_fail(err, "'%.*s' is not a DNS server address (ADDR or ADDR:PORT, IPv6 as [ADDR]:PORT)",
+            sd_fail(err, _("'%.*s' is not a DNS server address (ADDR or ADDR:PORT, IPv6 as [ADDR]:PORT)"),
                     (int)(n > 64 ? 64 : n), p);
             sd_buf_free(&out);
             return NULL;
@@ -243,9 +244,9 @@ sd_resolver *sd_resolver_new(const char *servers, int timeout_ms, sd_error *err)
     int rc = channel_new(&r->channel, r->timeout_ms, r->servers, false);
     if (rc != ARES_SUCCESS) {
         if (servers)
-            sd_fail(err, "'%s' is not a list of DNS server addresses (ADDR[:PORT],...)", servers);
+            sd_fail(err, _("'%s' is not a list of DNS server addresses (ADDR[:PORT],...)"), servers);
         else
-            sd_fail(err, "cannot set up the DNS resolver: %s", ares_strerror(rc));
+            sd_fail(err, _("cannot set up the DNS resolver: %s"), ares_strerror(rc));
         free(r->servers);
         free(r);
         return NULL;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #define _GNU_SOURCE          /* accept4, vasprintf */
+#include "common/i18n.h"
 #include "net/oauth2.h"
 
 #include <arpa/inet.h>
@@ -161,7 +162,7 @@ static char *random_word(size_t n, sd_error *err)
 {
     unsigned char bytes[64];
     if (n > sizeof bytes || RAND_bytes(bytes, (int)n) != 1) {
-        sd_fail(err, "no random numbers for the sign-in");
+        sd_fail(err, _("no random numbers for the sign-in"));
         return NULL;
     }
     char *w = base64url(bytes, n);
@@ -214,7 +215,7 @@ static int post_form(const sd_oauth2_request *req, const char *url, const sd_buf
     memset(a, 0, sizeof *a);
     a->body.limit = SD_HTTP_MAX_BODY;
     if (!url || strncmp(url, "https://", 8) != 0)
-        return sd_fail(err, "the identity provider's endpoint %s is not https: refused", url ? url : "(none)");
+        return sd_fail(err, _("the identity provider's endpoint %s is not https: refused"), url ? url : "(none)");
     sd_resolver *resolver = sd_resolver_new(req->dns_servers, req->timeout_ms, err);
     if (!resolver)
         return -1;
@@ -230,9 +231,9 @@ static int post_form(const sd_oauth2_request *req, const char *url, const sd_buf
     char *host = url_host(url);
     int rc = 0;
     if (!a->done || a->status == 0)
-        rc = sd_fail(err, "the identity provider %s did not answer: %s", host, a->error ? a->error : "timed out");
+        rc = sd_fail(err, _("the identity provider %s did not answer: %s"), host, a->error ? a->error : "timed out");
     else if (!a->all_https)
-        rc = sd_fail(err, "the identity provider %s redirected away from https: refused", host);
+        rc = sd_fail(err, _("the identity provider %s redirected away from https: refused"), host);
     free(host);
     return rc;
 }
@@ -254,25 +255,25 @@ static void fail_with(const sd_oauth2_request *req, const char *code, const char
 {
     const char *d = description ? description : "no description";
     if (strcmp(code, "access_denied") == 0 || strcmp(code, "authorization_declined") == 0)
-        sd_fail(err, "the sign-in was declined in the browser (%s), so there is no token: run again and approve "
-                "it, or ask your administrator whether the app may be used", code);
+        sd_fail(err, _("the sign-in was declined in the browser (%s), so there is no token: run again and approve "
+                "it, or ask your administrator whether the app may be used"), code);
     else if (strcmp(code, "expired_token") == 0 || strcmp(code, "code_expired") == 0)
-        sd_fail(err, "the code expired before the sign-in was finished (%s): run again and sign in within the "
-                "time shown", code);
+        sd_fail(err, _("the code expired before the sign-in was finished (%s): run again and sign in within the "
+                "time shown"), code);
     else if (strcmp(code, "invalid_client") == 0)
-        sd_fail(err, "the identity provider does not accept client ID %s (invalid_client: %s): check "
+        sd_fail(err, _("the identity provider does not accept client ID %s (invalid_client: %s): check "
                 "--oauth2-client-id and the client secret; a Microsoft Entra app must allow public client flows, "
-                "a Google client must be a Desktop client", req->client_id, d);
+                "a Google client must be a Desktop client"), req->client_id, d);
     else if (strcmp(code, "unauthorized_client") == 0)
-        sd_fail(err, "client ID %s may not use this sign-in (unauthorized_client: %s): in Microsoft Entra turn "
-                "\"Allow public client flows\" on; a Google client must be a Desktop client", req->client_id, d);
+        sd_fail(err, _("client ID %s may not use this sign-in (unauthorized_client: %s): in Microsoft Entra turn "
+                "\"Allow public client flows\" on; a Google client must be a Desktop client"), req->client_id, d);
     else if (strcmp(code, "invalid_scope") == 0)
-        sd_fail(err, "the identity provider refused the scope %s (invalid_scope: %s): add it to the app's "
-                "permissions", req->scope, d);
+        sd_fail(err, _("the identity provider refused the scope %s (invalid_scope: %s): add it to the app's "
+                "permissions"), req->scope, d);
     else if (strcmp(code, "invalid_grant") == 0)
-        sd_fail(err, "the identity provider refused the sign-in's code (invalid_grant: %s): run again", d);
+        sd_fail(err, _("the identity provider refused the sign-in's code (invalid_grant: %s): run again"), d);
     else
-        sd_fail(err, "the identity provider refused the sign-in (%s: %s)", code, d);
+        sd_fail(err, _("the identity provider refused the sign-in (%s: %s)"), code, d);
 }
 
 /* The access token of a 200 answer, or NULL with err set. */
@@ -286,7 +287,7 @@ static char *token_of(const sd_oauth2_request *req, const http_answer *a, sd_err
     if (code)
         fail_with(req, code, description, err);
     else
-        sd_fail(err, "the identity provider's token endpoint answered HTTP %ld without an access token", a->status);
+        sd_fail(err, _("the identity provider's token endpoint answered HTTP %ld without an access token"), a->status);
     free(code);
     free(description);
     return NULL;
@@ -333,7 +334,7 @@ static int request_device_code(const sd_oauth2_request *req, device_grant *g, sd
         if (code)
             fail_with(req, code, description, err);
         else
-            sd_fail(err, "the identity provider's device endpoint answered HTTP %ld", a.status);
+            sd_fail(err, _("the identity provider's device endpoint answered HTTP %ld"), a.status);
         free(code);
         free(description);
         rc = -1;
@@ -349,8 +350,8 @@ static int request_device_code(const sd_oauth2_request *req, device_grant *g, sd
         if (g->interval_s > MAX_INTERVAL_S)
             g->interval_s = MAX_INTERVAL_S;
         if (!g->device_code || !g->user_code || !g->verification_uri) {
-            rc = sd_fail(err, "the identity provider's device endpoint answered without a device code, user "
-                              "code and verification address");
+            rc = sd_fail(err, _("the identity provider's device endpoint answered without a device code, user "
+                              "code and verification address"));
             device_grant_clear(g);
         }
     }
@@ -374,14 +375,18 @@ char *sd_oauth2_device_flow(const sd_oauth2_request *req, sd_error *err)
     if (g.expires_ms < limit)
         limit = g.expires_ms;
     int64_t deadline = sd_now_ms() + limit;
-    tell(req, "To sign in, open %s in a browser on any device and enter the code %s", g.verification_uri,
+    tell(req, _("To sign in, open %s in a browser on any device and enter the code %s"), g.verification_uri,
          g.user_code);
-    tell(req, "(smtpdoctor waits up to %lld minutes for it; Ctrl-C gives up)", (long long)((limit + 59999) / 60000));
+    long long minutes = (long long)((limit + 59999) / 60000);
+    tell(req, P_("(smtpdoctor waits up to %lld minute for it; Ctrl-C gives up)",
+                 "(smtpdoctor waits up to %lld minutes for it; Ctrl-C gives up)", (unsigned long)minutes), minutes);
     char *token = NULL;
     for (;;) {
         if (sd_now_ms() + g.interval_s * 1000LL > deadline) {
-            sd_fail(err, "the code expired before the sign-in was finished: run again and sign in within %lld "
-                    "minutes", (long long)((limit + 59999) / 60000));
+            sd_fail(err, P_("the code expired before the sign-in was finished: run again and sign in within %lld "
+                            "minute",
+                            "the code expired before the sign-in was finished: run again and sign in within %lld "
+                            "minutes", (unsigned long)minutes), minutes);
             break;
         }
         sleep_s(g.interval_s);
@@ -423,7 +428,7 @@ static int listen_loopback(int *port, sd_error *err)
     socklen_t len = sizeof sa;
     if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, 8) < 0 ||
         getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
-        sd_fail(err, "cannot listen on 127.0.0.1 for the browser's redirect: %s", strerror(errno));
+        sd_fail(err, _("cannot listen on 127.0.0.1 for the browser's redirect: %s"), strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -497,7 +502,7 @@ static char *read_request_target(int fd)
 
 static void answer_browser(int fd, int status, const char *text)
 {
-    char *page = sd_xasprintf("<!doctype html><title>smtpdoctor</title><p>%s</p>\n", text);
+    char *page = sd_xasprintf("<!doctype html><meta charset=\"utf-8\"><title>smtpdoctor</title><p>%s</p>\n", text);
     dprintf(fd, "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
                 "Connection: close\r\nCache-Control: no-store\r\n\r\n%s",
             status, status == 200 ? "OK" : status == 404 ? "Not Found" : "Bad Request", strlen(page), page);
@@ -589,12 +594,16 @@ static int wait_for_redirect(const sd_oauth2_request *req, int listener, const c
     for (;;) {
         int64_t left = deadline - sd_now_ms();
         if (left <= 0)
-            return sd_fail(err, "the sign-in was not finished within %lld minutes: run again",
-                           (long long)((req->wait_limit_ms > 0 ? req->wait_limit_ms : SD_OAUTH2_WAIT_LIMIT_MS) / 60000));
+        {
+            long long minutes = (long long)((req->wait_limit_ms > 0 ? req->wait_limit_ms : SD_OAUTH2_WAIT_LIMIT_MS) / 60000);
+            return sd_fail(err, P_("the sign-in was not finished within %lld minute: run again",
+                                   "the sign-in was not finished within %lld minutes: run again", (unsigned long)minutes),
+                           minutes);
+        }
         struct pollfd p[2] = {{.fd = listener, .events = POLLIN}, {.fd = paste_fd, .events = POLLIN}};
         int n = poll(p, paste_fd >= 0 ? 2 : 1, (int)(left > 1000 ? 1000 : left));
         if (n < 0 && errno != EINTR)
-            return sd_fail(err, "waiting for the browser failed: %s", strerror(errno));
+            return sd_fail(err, _("waiting for the browser failed: %s"), strerror(errno));
         if (n > 0 && (p[0].revents & POLLIN)) {
             int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
             if (fd < 0)
@@ -603,13 +612,13 @@ static int wait_for_redirect(const sd_oauth2_request *req, int listener, const c
             int got = target ? read_redirect(target, state, r) : 0;
             sd_oauth2_token_free(target);
             if (got == 0)
-                answer_browser(fd, 404, "Not the sign-in's address.");
+                answer_browser(fd, 404, _("Not the sign-in's address."));
             else if (r->wrong_state)
-                answer_browser(fd, 400, "Refused: this sign-in was not started by this smtpdoctor run.");
+                answer_browser(fd, 400, _("Refused: this sign-in was not started by this smtpdoctor run."));
             else if (r->error)
-                answer_browser(fd, 400, "The sign-in did not succeed; smtpdoctor says why in the terminal.");
+                answer_browser(fd, 400, _("The sign-in did not succeed; smtpdoctor says why in the terminal."));
             else
-                answer_browser(fd, 200, "Signed in. You can close this window and return to smtpdoctor.");
+                answer_browser(fd, 200, _("Signed in. You can close this window and return to smtpdoctor."));
             close(fd);
             if (got)
                 return 0;
@@ -624,7 +633,7 @@ static int wait_for_redirect(const sd_oauth2_request *req, int listener, const c
             sd_oauth2_token_free(line);
             if (got)
                 return 0;
-            tell(req, "That is not the address the browser ended on (it has ?code=...&state=...): paste it again.");
+            tell(req, _("That is not the address the browser ended on (it has ?code=...&state=...): paste it again."));
         }
     }
 }
@@ -664,19 +673,21 @@ char *sd_oauth2_pkce_flow(const sd_oauth2_request *req, sd_error *err)
     char *redirect_uri = sd_xasprintf("http://127.0.0.1:%d/", port);
     char *url = authorization_url(req, redirect_uri, state, challenge);
     int64_t limit = req->wait_limit_ms > 0 ? req->wait_limit_ms : SD_OAUTH2_WAIT_LIMIT_MS;
-    tell(req, "To sign in, open this address in a browser on this computer:");
+    tell(req, _("To sign in, open this address in a browser on this computer:"));
     tell(req, "  %s", url);
     if (req->paste_fd >= 0)
-        tell(req, "If the browser is on another computer, sign in there, then paste here the address it ends on "
-                  "(%s?...) and press Enter.", redirect_uri);
-    tell(req, "(smtpdoctor waits up to %lld minutes; Ctrl-C gives up)", (long long)(limit / 60000));
+        tell(req, _("If the browser is on another computer, sign in there, then paste here the address it ends on "
+                  "(%s?...) and press Enter."), redirect_uri);
+    long long minutes = (long long)(limit / 60000);
+    tell(req, P_("(smtpdoctor waits up to %lld minute; Ctrl-C gives up)",
+                 "(smtpdoctor waits up to %lld minutes; Ctrl-C gives up)", (unsigned long)minutes), minutes);
     pid_t opener = req->open_browser ? open_in_browser(url) : -1;
     redirect_result r;
     char *token = NULL;
     if (wait_for_redirect(req, listener, state, sd_now_ms() + limit, &r, err) == 0) {
         if (r.wrong_state)
-            sd_fail(err, "a sign-in answer arrived that this run did not ask for (its state differs): refused, "
-                    "since it may carry someone else's code; run again and use the address printed by this run");
+            sd_fail(err, _("a sign-in answer arrived that this run did not ask for (its state differs): refused, "
+                    "since it may carry someone else's code; run again and use the address printed by this run"));
         else if (r.error)
             fail_with(req, r.error, r.description, err);
         else

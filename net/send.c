@@ -89,11 +89,13 @@ char *sd_message_build(const sd_message_spec *m, const char *domain)
 void sd_test_message_texts(const char *host, int port, sd_security security, const char *username,
                            char **subject, char **body)
 {
-    *subject = sd_xasprintf("smtpdoctor test: %s port %d with %s", host, port, sd_security_label(security));
+    /* The test message is in English whatever the person's language: its
+     * reader may be someone else, and its headers are ASCII. */
+    *subject = sd_xasprintf("smtpdoctor test: %s port %d with %s", host, port, sd_security_label_english(security));
     *body = sd_xasprintf("This message was sent by smtpdoctor to test these settings:\n\n"
                          "  SMTP server  %s\n  Port         %d\n  Encryption   %s\n  Username     %s\n\n"
                          "If you can read it, sending with these settings works.\n",
-                         host, port, sd_security_label(security), username ? username : "(none)");
+                         host, port, sd_security_label_english(security), username ? username : "(none)");
 }
 
 char *sd_queue_id(const char *text)

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "net/session.h"
 
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static int fail(sd_session *s, sd_finding code, char *detail_owned)
  * the caller's on_connected has already heard about. */
 static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
 {
-    step(s, "connecting");
+    step(s, N_("connecting"));
     s->tcp = sd_conn_open(&s->conn, req->addresses, req->port, req->timeout_ms, s->attempts,
                           &s->attempt_count);
     if (req->keep_transcript)
@@ -35,7 +36,7 @@ static int connect_tcp(const sd_session_request *req, sd_session *s, bool again)
         return 0;
     }
     return fail(s, sd_tcp_status_finding(s->tcp),
-                sd_xasprintf("connecting to %s port %d: %s", req->host, req->port, sd_tcp_status_code(s->tcp)));
+                sd_xasprintf(_("connecting to %s port %d: %s"), req->host, req->port, sd_tcp_status_code(s->tcp)));
 }
 
 /* A failed try that the session goes on from (a handshake answered in
@@ -53,24 +54,24 @@ static int bad_greeting(sd_session *s, const char *why)
     const char *first = s->greeting.first_line;
     const char *foreign = sd_smtp_foreign_protocol(first);
     if (foreign)
-        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf(_("a %s server answers on this port, not SMTP"), foreign));
     if (s->greeting.malformed && !first)
-        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("the server does not speak SMTP: %s", why));
+        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf(_("the server does not speak SMTP: %s"), why));
     if (s->greeting.code >= 400)
-        return fail(s, SD_F_SMTP_REJECTED, sd_xasprintf("the server refused the session: %d %s",
+        return fail(s, SD_F_SMTP_REJECTED, sd_xasprintf(_("the server refused the session: %d %s"),
                                                      s->greeting.code, s->greeting.text));
     if (s->conn.reset_by_peer)
-        return fail(s, SD_F_TCP_RESET, sd_xasprintf("the connection was reset before the greeting"));
+        return fail(s, SD_F_TCP_RESET, sd_xstrdup(_("the connection was reset before the greeting")));
     if (first || s->conn.closed_by_peer)
         return fail(s, first ? SD_F_SMTP_NOT_SMTP : SD_F_SMTP_NO_GREETING,
-                    first ? sd_xasprintf("the server sent something that is not SMTP: %.80s", first)
-                          : sd_xasprintf("the server closed the connection without a greeting"));
-    return fail(s, SD_F_SMTP_NO_GREETING, sd_xasprintf("no SMTP greeting: %s", why));
+                    first ? sd_xasprintf(_("the server sent something that is not SMTP: %.80s"), first)
+                          : sd_xstrdup(_("the server closed the connection without a greeting")));
+    return fail(s, SD_F_SMTP_NO_GREETING, sd_xasprintf(_("no SMTP greeting: %s"), why));
 }
 
 static int read_greeting(sd_session *s)
 {
-    step(s, "waiting for the greeting");
+    step(s, N_("waiting for the greeting"));
     const char *why = NULL;
     if (sd_smtp_read_reply(&s->conn, &s->greeting, &why) < 0 || s->greeting.code != 220)
         return bad_greeting(s, why ? why : "unexpected reply");
@@ -90,9 +91,9 @@ static int ehlo(sd_session *s)
     if (rc < 0)
         return fail(s, s->conn.reset_by_peer ? SD_F_TCP_RESET
                        : s->last_reply.malformed ? SD_F_SMTP_NOT_SMTP : SD_F_SMTP_REJECTED,
-                    sd_xasprintf("EHLO got no proper answer: %s", why));
+                    sd_xasprintf(_("EHLO got no proper answer: %s"), why));
     if (s->last_reply.code != 250)
-        return fail(s, SD_F_SMTP_REJECTED, sd_xasprintf("the server refused EHLO: %d %s",
+        return fail(s, SD_F_SMTP_REJECTED, sd_xasprintf(_("the server refused EHLO: %d %s"),
                                                      s->last_reply.code, s->last_reply.text));
     sd_smtp_caps_clear(&s->caps);
     sd_smtp_parse_caps(&s->last_reply, &s->caps);
@@ -106,7 +107,7 @@ static sd_finding tls_failure_code(const sd_tls_info *t)
 
 static int start_tls(const sd_session_request *req, sd_session *s)
 {
-    step(s, "TLS handshake");
+    step(s, N_("TLS handshake"));
     s->tls_attempted = true;
     sd_tls_info_clear(&s->tls);
     if (sd_conn_start_tls(&s->conn, req->tls_ctx, req->host, &s->tls) == 0)
@@ -125,8 +126,8 @@ static int start_tls_after_starttls(const sd_session_request *req, sd_session *s
     if (s->tls.outcome == SD_TLS_INJECTED || s->tls.outcome == SD_TLS_PLAINTEXT_REPLY) {
         s->tls.outcome = SD_TLS_INJECTED;
         return fail(s, SD_F_TLS_STARTTLS_INJECTED,
-                    sd_xasprintf("%s port %d sent plain text after its 220 reply to STARTTLS, before the TLS "
-                                 "handshake", req->host, req->port));
+                    sd_xasprintf(_("%s port %d sent plain text after its 220 reply to STARTTLS, before the TLS "
+                                 "handshake"), req->host, req->port));
     }
     return -1;
 }
@@ -144,15 +145,15 @@ static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_s
     if (!s->caps.starttls) {
         s->detected = SD_SEC_PLAIN;
         return fail(s, SD_F_TLS_STARTTLS_UNAVAILABLE,
-                    sd_xasprintf("%s port %d does not offer STARTTLS", req->host, req->port));
+                    sd_xasprintf(_("%s port %d does not offer STARTTLS"), req->host, req->port));
     }
     s->detected = SD_SEC_STARTTLS;
     const char *why = NULL;
     sd_smtp_reply_clear(&s->last_reply);
     if (sd_smtp_command(&s->conn, "STARTTLS", NULL, &s->last_reply, &why) < 0)
-        return fail(s, SD_F_TLS_HANDSHAKE_FAILED, sd_xasprintf("STARTTLS got no answer: %s", why));
+        return fail(s, SD_F_TLS_HANDSHAKE_FAILED, sd_xasprintf(_("STARTTLS got no answer: %s"), why));
     if (s->last_reply.code != 220)
-        return fail(s, SD_F_TLS_STARTTLS_UNAVAILABLE, sd_xasprintf("the server refused STARTTLS: %d %s",
+        return fail(s, SD_F_TLS_STARTTLS_UNAVAILABLE, sd_xasprintf(_("the server refused STARTTLS: %d %s"),
                                                                 s->last_reply.code, s->last_reply.text));
     if (start_tls_after_starttls(req, s) < 0)
         return -1;
@@ -161,14 +162,24 @@ static int plaintext_dialogue(const sd_session_request *req, sd_session *s, sd_s
 
 /* The settings say SSL/TLS, and the port greeted in plain text: the
  * plaintext EHLO shows whether STARTTLS is on offer, for the remedy. */
+static char *greeting_timeout(const sd_session_request *req)
+{
+    int seconds = (req->timeout_ms + 999) / 1000;
+    return sd_xasprintf(P_("no SMTP greeting within %d second", "no SMTP greeting within %d seconds",
+                           (unsigned long)seconds), seconds);
+}
+
 static int starttls_expected(const sd_session_request *req, sd_session *s, bool greeted)
 {
     if (greeted)
         plaintext_dialogue(req, s, SD_SEC_PLAIN);
-    const char *how = s->detected == SD_SEC_STARTTLS ? " (with STARTTLS)"
-                    : s->detected == SD_SEC_PLAIN ? " (without TLS)" : "";
     return fail(s, SD_F_TLS_STARTTLS_EXPECTED,
-                sd_xasprintf("%s port %d greets in plain text%s instead of starting TLS", req->host, req->port, how));
+                sd_xasprintf(s->detected == SD_SEC_STARTTLS
+                                 ? _("%s port %d greets in plain text (with STARTTLS) instead of starting TLS")
+                             : s->detected == SD_SEC_PLAIN
+                                 ? _("%s port %d greets in plain text (without TLS) instead of starting TLS")
+                                 : _("%s port %d greets in plain text instead of starting TLS"),
+                             req->host, req->port));
 }
 
 /* The server spoke first, so its greeting decides: a plaintext port. */
@@ -195,11 +206,11 @@ static int open_implicit(const sd_session_request *req, sd_session *s)
     /* The port greets in plain text. */
     const char *foreign = sd_smtp_foreign_protocol(s->tls.plaintext_reply);
     if (foreign)
-        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("a %s server answers on this port, not SMTP", foreign));
+        return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf(_("a %s server answers on this port, not SMTP"), foreign));
     if (!s->tls.plaintext_reply || strncmp(s->tls.plaintext_reply, "220", 3) != 0) {
         if (s->tls.plaintext_reply && strncmp(s->tls.plaintext_reply, "4", 1) != 0 &&
             strncmp(s->tls.plaintext_reply, "5", 1) != 0)
-            return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("the server sent something that is not SMTP: %.80s",
+            return fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf(_("the server sent something that is not SMTP: %.80s"),
                                                          s->tls.plaintext_reply));
     }
     /* A new connection in plain text shows whether STARTTLS is on offer. */
@@ -246,12 +257,12 @@ static int answered_in_plaintext(const sd_session_request *req, sd_session *s, i
     int rc;
     if (foreign) {
         rc = fail(s, SD_F_SMTP_NOT_SMTP,
-                  sd_xasprintf("a %s server answers on this port, not SMTP (it said \"%.60s\")", foreign, reply));
+                  sd_xasprintf(_("a %s server answers on this port, not SMTP (it said \"%.60s\")"), foreign, reply));
     } else if (reply && !looks_like_smtp_reply(reply)) {
-        rc = fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf("the server sent something that is not SMTP: %.80s", reply));
+        rc = fail(s, SD_F_SMTP_NOT_SMTP, sd_xasprintf(_("the server sent something that is not SMTP: %.80s"), reply));
     } else if (listened_ms >= req->timeout_ms) {
         rc = fail(s, SD_F_SMTP_NO_GREETING,
-                  sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
+                  greeting_timeout(req));
     } else {
         /* A slow plaintext greeting: a new connection that only listens,
          * for the whole greeting timeout, sends it nothing before its 220. */
@@ -271,7 +282,7 @@ static int hello_after_silence(const sd_session_request *req, sd_session *s, int
         if (req->mode == SD_SEC_TLS || req->mode == SD_SEC_UNKNOWN)
             return read_greeting(s) == 0 ? ehlo(s) : -1;
         return fail(s, SD_F_TLS_IMPLICIT_EXPECTED,
-                    sd_xasprintf("no plaintext greeting came, but a TLS handshake on port %d succeeded (%s)",
+                    sd_xasprintf(_("no plaintext greeting came, but a TLS handshake on port %d succeeded (%s)"),
                                  req->port, s->tls.version ? s->tls.version : "TLS"));
     }
     if (s->tls.outcome == SD_TLS_PLAINTEXT_REPLY)
@@ -280,13 +291,13 @@ static int hello_after_silence(const sd_session_request *req, sd_session *s, int
         return -1;                   /* the handshake's own failure, as when speaking first */
     sd_tls_info_clear(&s->tls);
     s->tls_attempted = false;
-    return fail(s, SD_F_SMTP_NO_GREETING, sd_xasprintf("no SMTP greeting within %d seconds", (req->timeout_ms + 999) / 1000));
+    return fail(s, SD_F_SMTP_NO_GREETING, greeting_timeout(req));
 }
 
 /* A plaintext greeting is possible: the client listens first. */
 static int open_listening(const sd_session_request *req, sd_session *s)
 {
-    step(s, "waiting for the greeting");
+    step(s, N_("waiting for the greeting"));
     int64_t start = sd_now_ms();
     if (sd_conn_wait_readable(&s->conn, start + silence_ms(req)) != 0)
         return open_plaintext(req, s);       /* it spoke or closed (or the wait was cancelled) */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "presets/knowledge.h"
 
 #include <stdlib.h>
@@ -52,7 +53,7 @@ static int on_finding(void *arg, const char *section, const char *key, const cha
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
     free(*slot);
-    *slot = sd_xstrdup(value);
+    *slot = sd_xstrdup(sd_tr_data(value));   /* every text of a finding is for people */
     return 0;
 }
 
@@ -115,7 +116,7 @@ static int on_interceptor(void *arg, const char *section, const char *key, const
         i->product = sd_xstrdup(value);
     } else if (strcmp(key, "remedy") == 0) {
         free(i->remedy);
-        i->remedy = sd_xstrdup(value);
+        i->remedy = sd_xstrdup(sd_tr_data(value));
     } else if (strcmp(key, heuristic ? "word" : "match") == 0) {
         return add_pattern(i, value, err);
     } else {
@@ -181,8 +182,9 @@ static int on_reply(void *arg, const char *section, const char *key, const char 
                 : situational_slot(&r->situational, key);
     if (!slot)
         return sd_fail(err, "unknown key '%s'", key);
+    bool for_people = strcmp(key, "remedy") == 0 || strncmp(key, "remedy_", 7) == 0;
     free(*slot);
-    *slot = sd_xstrdup(value);
+    *slot = sd_xstrdup(for_people ? sd_tr_data(value) : value);
     return 0;
 }
 
@@ -381,6 +383,17 @@ const char *sd_knowledge_remedy_for(const sd_knowledge *k, const sd_reply_rule *
     return tpl;
 }
 
+/* Placeholders whose values are written left to right whatever the
+ * language (names, numbers): isolated in a right-to-left text. */
+static bool is_left_to_right(const char *name)
+{
+    static const char *const names[] = {"host", "port", "suggested_host", "limit"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
 char *sd_template_render(const char *tpl, const sd_template_var *vars)
 {
     sd_buf out = {0};
@@ -392,10 +405,16 @@ char *sd_template_render(const char *tpl, const sd_template_var *vars)
         }
         size_t n = (size_t)(close - p - 1);
         const char *value = "?";
+        bool ltr = false;
         for (const sd_template_var *v = vars; v && v->name; v++)
-            if (strlen(v->name) == n && strncmp(v->name, p + 1, n) == 0 && v->value)
+            if (strlen(v->name) == n && strncmp(v->name, p + 1, n) == 0 && v->value) {
                 value = v->value;
+                ltr = is_left_to_right(v->name);
+            }
+        ltr = ltr && sd_i18n_isolate();
+        sd_buf_puts(&out, ltr ? SD_LRI : "");
         sd_buf_puts(&out, value);
+        sd_buf_puts(&out, ltr ? SD_PDI : "");
         p = close + 1;
     }
     return sd_buf_take(&out);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "common/i18n.h"
 #include "presets/preset.h"
 
 #include <dirent.h>
@@ -209,7 +210,7 @@ static int parse_key(sd_preset *p, const char *key, char *value, sd_error *err)
     } else if (strcmp(key, "status") == 0) {
         return parse_status(p, value, err);
     } else if (strcmp(key, "hint") == 0) {
-        sd_strlist_add(&p->hints, value);
+        sd_strlist_add(&p->hints, sd_tr_data(value));   /* for people: in their language */
     } else if (strcmp(key, "help") == 0) {
         free(p->help_url);
         p->help_url = sd_xstrdup(value);

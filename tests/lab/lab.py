@@ -273,9 +273,15 @@ class Lab:
         return cmd + self._scaled(args)
 
     def environment(self, env=None):
-        """The environment of one run: no password from outside, no colour."""
+        """The environment of one run: no password from outside, no colour,
+        English."""
         e = dict(os.environ)
         e.pop("SMTPDOCTOR_PASSWORD", None)
+        # English unless a test asks for a language: whatever the machine's
+        # locale, the assertions on English wording hold.
+        for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            e.pop(var, None)
+        e["LANG"] = "C.UTF-8"
         e["XDG_CONFIG_HOME"] = os.path.join(self.dir, "xdg")
         e["NO_COLOR"] = "1"
         e.update(env or {})
