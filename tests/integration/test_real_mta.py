@@ -6,6 +6,7 @@ the situation: the same Postfix set up as administrators do it in ways that
 refuse mail (relay rules without logged-in users, small size limits,
 greylisting), one smtpd each on an address of its own."""
 import os
+import re
 
 ALICE, PASSWORD = "alice@mta.test", "Postfix-lab-secret-42"
 MTA = {}
@@ -91,6 +92,27 @@ def test_address_end_to_end_delivers_the_test_message(lab):
     copies = [x for x in m.delivered("archive@mta.test") if queue_id in x.get("Received", "")]
     assert len(copies) == 1, "the Bcc copy arrives"
     assert PASSWORD not in r.out + r.err
+
+
+def test_the_test_message_stays_english_and_ascii_in_another_language(lab):
+    """A person reading Russian gets Russian output, but the test message's
+    headers stay RFC 5322 ASCII (an English Date, whatever LC_TIME the
+    environment names) and its text English; and --timeout 1.5 is read with
+    a dot in a locale whose decimal separator is a comma."""
+    m = MTA["m"]
+    r = lab.run("--json", "--timeout", "5.5", "--user", ALICE, "--password-file", password_file(lab),
+                "--send-to", "bob@mta.test", ALICE, env={"LANG": "ru_RU.UTF-8", "LC_TIME": "ru_RU.UTF-8"})
+    assert r.rc == 0, (r, m.log())
+    assert r.json["diagnosis"]["code"] == "send.ok", r.json["diagnosis"]
+    assert any("\u0400" <= c <= "\u04ff" for c in r.json["diagnosis"]["summary"]), r.json["diagnosis"]
+    m.flush()
+    got = [x for x in m.delivered("bob@mta.test") if r.json["queue_id"] in x.get("Received", "")]
+    assert len(got) == 1, r.json["queue_id"]
+    msg = got[0]
+    assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                        r"\d{4} \d\d:\d\d:\d\d [+-]\d{4}", msg["Date"]), msg["Date"]
+    assert msg["Subject"] == "smtpdoctor test: mta.lab.test port 465 with SSL/TLS", msg["Subject"]
+    assert "sending with these settings works" in msg.get_payload()
 
 
 def test_wrong_password_is_refused_by_postfix(lab):
