@@ -3,7 +3,6 @@
 #include "config.h"
 #endif
 #include <ctype.h>
-#include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
 #include <stdio.h>
