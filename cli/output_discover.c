@@ -242,8 +242,7 @@ static void text_offline(const sd_style *st, const sd_cli *cli, const sd_discove
  * right-to-left language's line (common/i18n.h). */
 static void print_ltr(const char *value)
 {
-    bool isolate = sd_i18n_isolate();
-    printf("%s%s%s", isolate ? SD_LRI : "", value, isolate ? SD_PDI : "");
+    printf("%s%s%s", sd_i18n_ltr_open(), value, sd_i18n_ltr_close());
 }
 
 /* The address as the user typed it, its ASCII form only with -v: a new
@@ -254,8 +253,7 @@ static char *address_text(const sd_cli *cli)
     char *both = cli->verbose && strcmp(shown, cli->address.address) != 0
         ? sd_xasprintf("%s (%s)", shown, cli->address.address) : sd_xstrdup(shown);
     free(shown);
-    bool isolate = sd_i18n_isolate();
-    char *text = sd_xasprintf("%s%s%s", isolate ? SD_LRI : "", both, isolate ? SD_PDI : "");
+    char *text = sd_xasprintf("%s%s%s", sd_i18n_ltr_open(), both, sd_i18n_ltr_close());
     free(both);
     return text;
 }

@@ -223,3 +223,13 @@ bool sd_i18n_isolate(void)
 {
     return isolate_ltr;
 }
+
+const char *sd_i18n_ltr_open(void)
+{
+    return isolate_ltr ? SD_LRI : "";
+}
+
+const char *sd_i18n_ltr_close(void)
+{
+    return isolate_ltr ? SD_PDI : "";
+}

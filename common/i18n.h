@@ -51,6 +51,9 @@ const char *sd_tr_data(const char *s);
  * it on for text output only (JSON stays free of them). */
 void sd_i18n_set_isolate(bool on);
 bool sd_i18n_isolate(void);
+/* The marks around such a value: "" when isolation is off. */
+const char *sd_i18n_ltr_open(void);
+const char *sd_i18n_ltr_close(void);
 #define SD_LRI "\xe2\x81\xa6"   /* U+2066 LEFT-TO-RIGHT ISOLATE */
 #define SD_PDI "\xe2\x81\xa9"   /* U+2069 POP DIRECTIONAL ISOLATE */
 

@@ -411,10 +411,9 @@ char *sd_template_render(const char *tpl, const sd_template_var *vars)
                 value = v->value;
                 ltr = is_left_to_right(v->name);
             }
-        ltr = ltr && sd_i18n_isolate();
-        sd_buf_puts(&out, ltr ? SD_LRI : "");
+        sd_buf_puts(&out, ltr ? sd_i18n_ltr_open() : "");
         sd_buf_puts(&out, value);
-        sd_buf_puts(&out, ltr ? SD_PDI : "");
+        sd_buf_puts(&out, ltr ? sd_i18n_ltr_close() : "");
         p = close + 1;
     }
     return sd_buf_take(&out);
